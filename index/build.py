@@ -1,0 +1,253 @@
+"""The incremental rebuild: articles dir -> chunks in Chroma, re-embedding only what changed.
+
+Idempotent and crash-safe by construction:
+- chunk ids derive from (doc_id, file hash, position), so writing an article twice is an
+  upsert of the same rows, never a duplicate;
+- an article's new chunks are written before its old ones are deleted, and the catalog
+  records it only after both, so a build killed at any point leaves an answering index and
+  the next build redoes exactly the articles it had not finished;
+- articles being written are listed in `pending` first, so chunks of an article whose file
+  disappears before the next build are still found and deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from index import dedup, keyword
+from index.articles import Article, ArticleError, discover, file_hash, load
+from index.catalog import Catalog, chunk_id
+from index.chunking import chunk
+from index.embeddings import MODEL_ID, MiniLMEmbedding
+from index.store import Store, build_lock, collection_name
+
+log = logging.getLogger(__name__)
+
+FLUSH_CHUNKS = 64  # embed and write in batches of about this many chunks
+MAX_HEADER_TOKENS = 48  # a longer title is not repeated in front of every chunk
+
+
+@dataclass
+class BuildStats:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    chunks: int = 0  # chunks in the index after the build
+    embedded: int = 0  # chunks embedded by this build
+    seconds: float = 0.0
+    skipped_files: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["seconds"] = round(self.seconds, 3)
+        return data
+
+
+@dataclass
+class _Prepared:
+    article: Article
+    spans: list[tuple[int, int]]
+    minhash: bytes
+    is_new: bool
+    header: str  # repeated in front of every chunk but the first, for the embedding
+
+
+def chunk_metadata(article: Article, seq: int, span: tuple[int, int]) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "doc_id": article.doc_id,
+        "file_hash": article.file_hash,
+        "seq": seq,
+        "start": span[0],
+        "end": span[1],
+        "title": article.title,
+        "path": article.path,
+        "cluster": article.doc_id,
+    }
+    if article.source:
+        meta["source"] = article.source
+        meta["source_key"] = article.source.casefold()
+    if article.published:
+        meta["published"] = article.published
+        meta["published_ts"] = published_ts(article.published)
+    if article.url:
+        meta["url"] = article.url
+    if article.byline:
+        meta["byline"] = article.byline
+    return meta
+
+
+def published_ts(value: str) -> int:
+    try:
+        return int(datetime.fromisoformat(value[:19]).timestamp())
+    except ValueError:
+        return 0
+
+
+class Builder:
+    def __init__(
+        self, store: Store, catalog: Catalog, embedder: MiniLMEmbedding, data_dir: Path
+    ) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.embedder = embedder
+        self.data_dir = data_dir
+
+    def build(
+        self,
+        articles_dir: Path,
+        *,
+        full: bool = False,
+        progress: bool = False,
+        lock_wait: float = 0.0,
+    ) -> BuildStats:
+        """Bring the index in step with `articles_dir`; returns what changed."""
+        started = time.perf_counter()
+        with build_lock(self.data_dir, wait=lock_wait):
+            stats = self._build(articles_dir, full=full, progress=progress)
+        stats.seconds = time.perf_counter() - started
+        return stats
+
+    def _build(self, articles_dir: Path, *, full: bool, progress: bool) -> BuildStats:
+        stats = BuildStats()
+        catalog, collection = self.catalog, self.store.collection
+        previous_model = catalog.get_meta("model")
+        if previous_model not in (None, MODEL_ID):
+            log.warning(
+                "the embedding model changed from %s to %s: rebuilding every article",
+                previous_model,
+                MODEL_ID,
+            )
+            full = True
+        if full:
+            catalog.clear()
+            catalog.set_meta("dirty", "1")
+        catalog.set_meta("model", MODEL_ID)
+
+        files = discover(articles_dir)
+        known = catalog.file_hashes()
+        for doc_id in set(catalog.pending()) - set(files):  # written, never recorded
+            collection.delete(where={"doc_id": doc_id})
+            catalog.clear_pending([doc_id])
+        for doc_id in sorted(set(known) - set(files)):
+            collection.delete(where={"doc_id": doc_id})
+            with catalog.transaction():
+                catalog.delete(doc_id)
+                catalog.set_meta("dirty", "1")
+            stats.removed += 1
+
+        batch: list[_Prepared] = []
+        for doc_id, path in tqdm(
+            files.items(), desc="indexing", unit="article", disable=not progress, leave=False
+        ):
+            prepared = self._prepare(
+                path, path.relative_to(articles_dir).as_posix(), known.get(doc_id), stats
+            )
+            if prepared is None:
+                continue
+            batch.append(prepared)
+            if sum(len(p.spans) for p in batch) >= FLUSH_CHUNKS:
+                self._write(batch, stats)
+                batch = []
+        if batch:
+            self._write(batch, stats)
+
+        if full:  # chunks no article of this build owns (from a killed or older build)
+            owned = set(catalog.chunk_ids())
+            orphans = [i for i, _, _ in self.store.all_chunks(include=()) if i not in owned]
+            for first in range(0, len(orphans), 5000):
+                collection.delete(ids=orphans[first : first + 5000])
+        if catalog.get_meta("dirty"):
+            self._publish()
+        if previous_model not in (None, MODEL_ID):
+            old = collection_name(previous_model)
+            if old in {getattr(c, "name", c) for c in self.store.client.list_collections()}:
+                self.store.client.delete_collection(old)
+        stats.chunks = catalog.counts()[1]
+        return stats
+
+    def _prepare(
+        self, path: Path, relative: str, known: tuple[str, str] | None, stats: BuildStats
+    ) -> _Prepared | None:
+        """Load and chunk one article, or None when it is unchanged or unusable."""
+        try:
+            data = path.read_bytes()
+            digest = file_hash(data)
+            if known == (digest, relative):
+                stats.unchanged += 1
+                return None
+            article = replace(load(path, data), path=relative)
+        except (ArticleError, OSError) as exc:
+            log.warning("skipping %s", exc if isinstance(exc, ArticleError) else f"{path}: {exc}")
+            stats.skipped += 1
+            stats.skipped_files.append(str(path))
+            return None
+        header_tokens = self.embedder.count_tokens([article.title])[0]
+        header = article.title if header_tokens <= MAX_HEADER_TOKENS else ""
+        spans = [
+            (s.start, s.end)
+            for s in chunk(
+                article.text,
+                self.embedder.count_tokens,
+                header_tokens=header_tokens if header else 0,
+            )
+        ]
+        return _Prepared(article, spans, dedup.signature(article.text), known is None, header)
+
+    def _write(self, batch: list[_Prepared], stats: BuildStats) -> None:
+        ids, texts, documents, metadatas = [], [], [], []
+        for p in batch:
+            a = p.article
+            for seq, span in enumerate(p.spans):
+                body = a.text[span[0] : span[1]]
+                ids.append(chunk_id(a.doc_id, a.file_hash, seq))
+                documents.append(body)
+                texts.append(f"{p.header}\n\n{body}" if seq and p.header else body)
+                metadatas.append(chunk_metadata(a, seq, span))
+        self.catalog.add_pending([p.article.doc_id for p in batch])
+        vectors = self.embedder.embed(texts)
+        self.store.collection.upsert(
+            ids=ids, embeddings=vectors, documents=documents, metadatas=metadatas
+        )
+        for p in batch:
+            self.store.collection.delete(
+                where={
+                    "$and": [
+                        {"doc_id": p.article.doc_id},
+                        {"file_hash": {"$ne": p.article.file_hash}},
+                    ]
+                }
+            )
+        with self.catalog.transaction():
+            for p in batch:
+                self.catalog.put(p.article, p.minhash, p.spans)
+            self.catalog.clear_pending([p.article.doc_id for p in batch])
+            self.catalog.set_meta("dirty", "1")
+        stats.embedded += len(ids)
+        for p in batch:
+            if p.is_new:
+                stats.added += 1
+            else:
+                stats.updated += 1
+
+    def _publish(self) -> None:
+        """After a change: clusters, the keyword index and the generation, then clear `dirty`."""
+        clusters = dedup.clusters(self.catalog.signatures())
+        for doc_id, old, ids in self.catalog.cluster_changes(clusters):
+            new = clusters.get(doc_id, doc_id)
+            log.debug("%s: cluster %s -> %s", doc_id, old, new)
+            self.store.collection.update(ids=ids, metadatas=[{"cluster": new}] * len(ids))
+        with self.catalog.transaction():
+            self.catalog.set_clusters(clusters)
+            generation = self.catalog.bump_generation()
+        self.store.set_generation(generation)
+        keyword.KeywordIndex.refresh(self.store, self.data_dir)
+        self.catalog.set_meta("dirty", "")

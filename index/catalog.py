@@ -1,0 +1,204 @@
+"""The article catalog: what is indexed, from which file version, with which metadata.
+
+SQLite beside the Chroma store. Chroma holds the chunks and vectors; the catalog records an
+article only after its chunks are in Chroma, so after a crash it may lag Chroma, never lead:
+the next build redoes the lagging articles, and deterministic chunk ids make that an upsert.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.articles import Article
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    doc_id TEXT PRIMARY KEY, path TEXT NOT NULL, file_hash TEXT NOT NULL,
+    title TEXT NOT NULL, source TEXT, url TEXT, published TEXT, byline TEXT,
+    text TEXT NOT NULL, minhash BLOB NOT NULL, cluster TEXT
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES articles(doc_id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE TABLE IF NOT EXISTS pending (doc_id TEXT PRIMARY KEY);
+"""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An indexed article as the catalog knows it."""
+
+    doc_id: str
+    path: str
+    title: str
+    source: str | None
+    url: str | None
+    published: str | None
+    byline: str | None
+    cluster: str | None
+    chunks: int
+
+
+def chunk_id(doc_id: str, file_hash: str, seq: int) -> str:
+    """Deterministic: the same file version always yields the same chunk ids."""
+    return f"{doc_id}:{file_hash[:16]}:{seq}"
+
+
+class Catalog:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # -- meta ----------------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    @property
+    def generation(self) -> int:
+        """Bumped by every build that changed something; derived indexes compare against it."""
+        return int(self.get_meta("generation") or 0)
+
+    def bump_generation(self) -> int:
+        generation = self.generation + 1
+        self.set_meta("generation", str(generation))
+        return generation
+
+    # -- articles ------------------------------------------------------------------------------
+
+    def file_hashes(self) -> dict[str, tuple[str, str]]:
+        """doc_id -> (file_hash, path) of every indexed article."""
+        rows = self.db.execute("SELECT doc_id, file_hash, path FROM articles")
+        return {doc_id: (file_hash, path) for doc_id, file_hash, path in rows}
+
+    def put(self, article: Article, minhash: bytes, spans: Iterable[tuple[int, int]]) -> None:
+        self.delete(article.doc_id)
+        self.db.execute(
+            "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+            (
+                article.doc_id,
+                article.path,
+                article.file_hash,
+                article.title,
+                article.source,
+                article.url,
+                article.published,
+                article.byline,
+                article.text,
+                minhash,
+            ),
+        )
+        self.db.executemany(
+            "INSERT INTO chunks VALUES (?, ?, ?, ?, ?)",
+            [
+                (chunk_id(article.doc_id, article.file_hash, seq), article.doc_id, seq, start, end)
+                for seq, (start, end) in enumerate(spans)
+            ],
+        )
+
+    def delete(self, doc_id: str) -> None:
+        self.db.execute("DELETE FROM articles WHERE doc_id = ?", (doc_id,))
+
+    def clear(self) -> None:
+        self.db.execute("DELETE FROM articles")
+
+    def pending(self) -> list[str]:
+        """Articles whose chunks may be in Chroma without the catalog knowing (a killed build)."""
+        return [row[0] for row in self.db.execute("SELECT doc_id FROM pending")]
+
+    def add_pending(self, doc_ids: Iterable[str]) -> None:
+        self.db.executemany("INSERT OR IGNORE INTO pending VALUES (?)", [(d,) for d in doc_ids])
+
+    def clear_pending(self, doc_ids: Iterable[str]) -> None:
+        self.db.executemany("DELETE FROM pending WHERE doc_id = ?", [(d,) for d in doc_ids])
+
+    def chunk_ids(self) -> list[str]:
+        return [row[0] for row in self.db.execute("SELECT id FROM chunks")]
+
+    def cluster_changes(self, clusters: dict[str, str]) -> list[tuple[str, str, list[str]]]:
+        """(doc_id, old cluster, its chunk ids) of every article whose cluster changes."""
+        changes = []
+        for doc_id, old in self.db.execute(
+            "SELECT doc_id, COALESCE(cluster, doc_id) FROM articles"
+        ):
+            if clusters.get(doc_id, doc_id) != old:
+                ids = [
+                    row[0]
+                    for row in self.db.execute(
+                        "SELECT id FROM chunks WHERE doc_id = ? ORDER BY seq", (doc_id,)
+                    )
+                ]
+                changes.append((doc_id, old, ids))
+        return changes
+
+    def signatures(self) -> dict[str, bytes]:
+        return dict(self.db.execute("SELECT doc_id, minhash FROM articles"))
+
+    def set_clusters(self, clusters: dict[str, str]) -> None:
+        self.db.execute("UPDATE articles SET cluster = NULL")
+        self.db.executemany(
+            "UPDATE articles SET cluster = ? WHERE doc_id = ?",
+            [(cluster, doc_id) for doc_id, cluster in clusters.items()],
+        )
+
+    def entries(self) -> list[Entry]:
+        rows = self.db.execute(
+            "SELECT a.doc_id, path, title, source, url, published, byline, cluster, "
+            "(SELECT COUNT(*) FROM chunks c WHERE c.doc_id = a.doc_id) "
+            "FROM articles a ORDER BY published IS NULL, published DESC, a.doc_id"
+        )
+        return [Entry(*row) for row in rows]
+
+    def entry(self, doc_id: str) -> Entry | None:
+        return next((e for e in self.entries() if e.doc_id == doc_id), None)
+
+    def text(self, doc_id: str) -> str | None:
+        row = self.db.execute("SELECT text FROM articles WHERE doc_id = ?", (doc_id,)).fetchone()
+        return row[0] if row else None
+
+    def cluster_members(self, cluster: str) -> list[str]:
+        rows = self.db.execute(
+            "SELECT doc_id FROM articles WHERE cluster = ? ORDER BY doc_id", (cluster,)
+        )
+        return [row[0] for row in rows]
+
+    def chunk_rows(self) -> Iterator[tuple[str, str, str, str]]:
+        """(chunk id, doc_id, title, chunk text) of every chunk, for the keyword index."""
+        rows = self.db.execute(
+            'SELECT c.id, c.doc_id, a.title, substr(a.text, c.start + 1, c."end" - c.start) '
+            "FROM chunks c JOIN articles a USING (doc_id) ORDER BY c.doc_id, c.seq"
+        )
+        yield from rows
+
+    def counts(self) -> tuple[int, int]:
+        articles = self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        chunks = self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        return articles, chunks

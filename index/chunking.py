@@ -1,0 +1,163 @@
+"""Sentence-aware chunks that are exact slices of an article's cleaned text.
+
+Every chunk is `text[start:end]` of its article, so a quote taken from a chunk is a quote
+from the article. The embedding model reads at most 256 wordpieces and silently drops the
+rest: chunks are measured with the model's own tokenizer, title header included.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+TARGET_TOKENS = 200
+OVERLAP_TOKENS = 40
+MODEL_MAX_TOKENS = 256  # all-MiniLM-L6-v2, [CLS] and [SEP] included
+SPECIAL_TOKENS = 2
+
+# A sentence ends at . ! ? … (plus closing quotes/brackets) before whitespace and a capital,
+# digit or opening quote -- unless the word before the dot is a known abbreviation.
+_BOUNDARY = re.compile(r"[.!?…][\"'”’»)\]]*(?=\s+[\"'“‘«(\[]?[A-Z0-9А-ЯЁ])")
+_ABBREVIATIONS = {
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "st",
+    "gen",
+    "col",
+    "lt",
+    "sgt",
+    "capt",
+    "gov",
+    "sen",
+    "rep",
+    "jr",
+    "sr",
+    "vs",
+    "no",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "inc",
+    "ltd",
+    "co",
+    "corp",
+    "u.s",
+    "u.k",
+    "u.n",
+    "e.u",
+    "a.m",
+    "p.m",
+    "i.e",
+    "e.g",
+    "etc",
+    "approx",
+    "fig",
+    "dept",
+    "est",
+    "mt",
+    "ft",
+}
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+
+def sentences(text: str) -> list[Span]:
+    """Sentence spans of `text`, paragraphs (blank-line separated) never joined."""
+    spans: list[Span] = []
+    for para in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]+)*", text):
+        start = para.start()
+        for match in _BOUNDARY.finditer(para.group()):
+            word = re.search(r"([\w.]+)[.!?…]?$", para.group()[: match.start() + 1])
+            if match.group()[0] == "." and word and _is_abbreviation(word.group(1)):
+                continue
+            end = para.start() + match.end()
+            spans.append(Span(start, end))
+            start = end + len(text[end:]) - len(text[end:].lstrip())
+        if start < para.end():
+            spans.append(Span(start, para.end()))
+    return spans
+
+
+def _is_abbreviation(word: str) -> bool:
+    word = word.lower().rstrip(".")
+    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+
+
+def chunk(
+    text: str,
+    count_tokens: Callable[[Sequence[str]], list[int]],
+    *,
+    header_tokens: int = 0,
+    target: int = TARGET_TOKENS,
+    overlap: int = OVERLAP_TOKENS,
+) -> list[Span]:
+    """Pack whole sentences into chunks of about `target` tokens, never over the model's limit.
+
+    `header_tokens` is what the title line adds to every embedded chunk. Consecutive chunks
+    share up to `overlap` tokens of whole sentences. A sentence too long for one chunk is cut
+    at word boundaries.
+    """
+    limit = MODEL_MAX_TOKENS - SPECIAL_TOKENS - header_tokens
+    if limit < 32:
+        raise ValueError(f"header of {header_tokens} tokens leaves no room for text")
+    target = min(target, limit)
+    pieces: list[Span] = []
+    spans = sentences(text)
+    for span, n in zip(spans, count_tokens([text[s.start : s.end] for s in spans]), strict=True):
+        pieces.extend(_cut(text, span, count_tokens, limit) if n > limit else [span])
+    sizes = count_tokens([text[p.start : p.end] for p in pieces])
+
+    chunks: list[Span] = []
+    i = 0
+    while i < len(pieces):
+        j, total = i, 0
+        while j < len(pieces) and (j == i or total + sizes[j] <= target):
+            total += sizes[j]
+            j += 1
+        chunk_span = Span(pieces[i].start, pieces[j - 1].end)
+        # Measure the real slice: joining sentences can merge tokens at the seams.
+        while count_tokens([text[chunk_span.start : chunk_span.end]])[0] > limit and j - 1 > i:
+            j -= 1
+            chunk_span = Span(pieces[i].start, pieces[j - 1].end)
+        chunks.append(chunk_span)
+        if j >= len(pieces):
+            break
+        back, shared = j, 0  # step back over whole sentences for the overlap
+        while back - 1 > i and shared + sizes[back - 1] <= overlap:
+            back -= 1
+            shared += sizes[back]
+        i = back
+    return chunks
+
+
+def _cut(
+    text: str, span: Span, count_tokens: Callable[[Sequence[str]], list[int]], limit: int
+) -> list[Span]:
+    """Split an over-long sentence at word boundaries into pieces within `limit` tokens."""
+    words = [m.span() for m in re.finditer(r"\S+", text[span.start : span.end])]
+    sizes = count_tokens([text[span.start + a : span.start + b] for a, b in words])
+    pieces, first, total = [], 0, 0
+    for k, size in enumerate(sizes):
+        if total + size > limit * 0.9 and k > first:
+            pieces.append(Span(span.start + words[first][0], span.start + words[k - 1][1]))
+            first, total = k, 0
+        total += size
+    pieces.append(Span(span.start + words[first][0], span.start + words[-1][1]))
+    return pieces

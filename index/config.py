@@ -1,0 +1,112 @@
+"""One typed settings object, filled from the environment (and `.env`, loaded by the edges).
+
+Every variable read here is documented in `.env.example`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from index.errors import ConfigError
+
+BACKENDS = ("llama-cpp", "ollama", "openai", "extractive")
+
+
+@dataclass(frozen=True)
+class Settings:
+    articles_dir: Path = Path("articles")
+    data_dir: Path = Path(".newsdesk")
+    llm: str = "llama-cpp"
+    llm_model: Path | None = None  # a GGUF file; None: the default model, joined in data_dir
+    llm_threads: int = 2
+    llm_context: int = 4096
+    llm_timeout: float = 60.0
+    ollama_url: str = "http://127.0.0.1:11434"
+    ollama_model: str = "qwen2.5:1.5b-instruct"
+    openai_base_url: str = "https://api.openai.com/v1"
+    openai_model: str = "gpt-4o-mini"
+    openai_api_key: str | None = field(default=None, repr=False)
+    top_k: int = 6
+    max_question_chars: int = 1000
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    chroma_ssl: bool = False
+    chroma_token: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from `env` (default: os.environ); `overrides` that are not None win."""
+        env = os.environ if env is None else env
+
+        def get(name: str) -> str | None:
+            value = env.get(name)
+            return value.strip() if value and value.strip() else None
+
+        values: dict[str, Any] = {}
+        for name, key, parse in _VARIABLES:
+            raw = get(name)
+            if raw is not None:
+                try:
+                    values[key] = parse(raw)
+                except ValueError as exc:
+                    raise ConfigError(f"{name}={raw!r} is not valid: {exc}") from None
+        if "openai_api_key" not in values and (api_key := get("OPENAI_API_KEY")):
+            values["openai_api_key"] = api_key
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls(**values)
+        if settings.llm not in BACKENDS:
+            raise ConfigError(
+                f"NEWSDESK_LLM={settings.llm!r} is not a backend; use one of {', '.join(BACKENDS)}"
+            )
+        return settings
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError("must be a positive whole number")
+    return value
+
+
+def _positive_float(raw: str) -> float:
+    value = float(raw)
+    if value <= 0:
+        raise ValueError("must be a positive number")
+    return value
+
+
+def _bool(raw: str) -> bool:
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("use true or false")
+
+
+_VARIABLES: list[tuple[str, str, Any]] = [
+    ("NEWSDESK_ARTICLES_DIR", "articles_dir", Path),
+    ("NEWSDESK_DATA_DIR", "data_dir", Path),
+    ("NEWSDESK_LLM", "llm", str.lower),
+    ("NEWSDESK_LLM_MODEL", "llm_model", Path),
+    ("NEWSDESK_LLM_THREADS", "llm_threads", _positive_int),
+    ("NEWSDESK_LLM_CONTEXT", "llm_context", _positive_int),
+    ("NEWSDESK_LLM_TIMEOUT", "llm_timeout", _positive_float),
+    ("NEWSDESK_OLLAMA_URL", "ollama_url", str),
+    ("NEWSDESK_OLLAMA_MODEL", "ollama_model", str),
+    ("NEWSDESK_OPENAI_BASE_URL", "openai_base_url", str),
+    ("NEWSDESK_OPENAI_MODEL", "openai_model", str),
+    ("NEWSDESK_OPENAI_API_KEY", "openai_api_key", str),
+    ("NEWSDESK_TOP_K", "top_k", _positive_int),
+    ("NEWSDESK_MAX_QUESTION_CHARS", "max_question_chars", _positive_int),
+    ("CHROMA_HOST", "chroma_host", str),
+    ("CHROMA_PORT", "chroma_port", _positive_int),
+    ("CHROMA_SSL", "chroma_ssl", _bool),
+    ("CHROMA_AUTH_TOKEN", "chroma_token", str),
+]

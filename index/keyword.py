@@ -1,0 +1,108 @@
+"""The keyword (BM25) side of hybrid retrieval, kept in step with the Chroma collection.
+
+Built from the collection itself and saved under the data dir with the collection's
+generation; whoever finds the saved index older than the collection (the query side after a
+rebuild in another process, or a build killed before it refreshed) rebuilds it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import bm25s
+import numpy as np
+import Stemmer
+
+from index.store import Store
+
+log = logging.getLogger(__name__)
+
+_STEMMER = Stemmer.Stemmer("english")
+
+
+def _tokenize(texts: list[str]) -> Any:
+    return bm25s.tokenize(texts, stopwords="en", stemmer=_STEMMER, show_progress=False)
+
+
+@dataclass
+class KeywordIndex:
+    generation: int
+    ids: list[str]
+    metadatas: list[dict[str, Any]]
+    bm25: Any  # bm25s.BM25, or None for an empty collection
+
+    @staticmethod
+    def directory(store: Store, data_dir: Path) -> Path:
+        return data_dir / "keyword" / store.name
+
+    @classmethod
+    def refresh(cls, store: Store, data_dir: Path) -> KeywordIndex:
+        """Rebuild from the collection and save it (atomically: readers see old or new)."""
+        generation = store.generation
+        ids, texts, metadatas = [], [], []
+        for chunk_id, document, meta in store.all_chunks():
+            ids.append(chunk_id)
+            title = meta.get("title", "")
+            document = document or ""
+            texts.append(document if meta.get("seq") == 0 else f"{title}\n{document}")
+            metadatas.append(meta)
+        bm25 = None
+        if ids:
+            bm25 = bm25s.BM25()
+            bm25.index(_tokenize(texts), show_progress=False)
+        index = cls(generation, ids, metadatas, bm25)
+        index._save(cls.directory(store, data_dir))
+        return index
+
+    @classmethod
+    def load(cls, store: Store, data_dir: Path) -> KeywordIndex:
+        """The saved index if it matches the collection's generation, else a fresh one."""
+        directory = cls.directory(store, data_dir)
+        try:
+            info = json.loads((directory / "chunks.json").read_text())
+            if info["generation"] == store.generation:
+                bm25 = bm25s.BM25.load(str(directory / "bm25")) if info["ids"] else None
+                return cls(info["generation"], info["ids"], info["metadatas"], bm25)
+        except (OSError, ValueError, KeyError) as exc:
+            log.debug("keyword index unusable (%s); rebuilding", exc)
+        return cls.refresh(store, data_dir)
+
+    def _save(self, directory: Path) -> None:
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=directory.parent))
+        if self.bm25 is not None:
+            self.bm25.save(str(tmp / "bm25"))
+        info = {"generation": self.generation, "ids": self.ids, "metadatas": self.metadatas}
+        (tmp / "chunks.json").write_text(json.dumps(info))
+        old = directory.with_name(f".old-{directory.name}-{os.getpid()}")
+        if directory.exists():
+            os.replace(directory, old)
+        os.replace(tmp, directory)
+        shutil.rmtree(old, ignore_errors=True)
+
+    def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """(row, score) of the best `k` chunks with a positive score; `mask` zeroes rows out."""
+        if self.bm25 is None:
+            return []
+        vocab = self.bm25.vocab_dict
+        words = bm25s.tokenize(
+            [query], stopwords="en", stemmer=_STEMMER, return_ids=False, show_progress=False
+        )[0]
+        words = [w for w in words if w in vocab]
+        if not words:
+            return []
+        rows, scores = self.bm25.retrieve(
+            [words], k=min(k, len(self.ids)), show_progress=False, n_threads=1, weight_mask=mask
+        )
+        return [
+            (row, float(score))
+            for row, score in zip(rows[0].tolist(), np.asarray(scores[0]).tolist(), strict=True)
+            if score > 0
+        ]

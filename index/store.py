@@ -1,0 +1,146 @@
+"""Where the chunks live: a Chroma collection, embedded or on a Chroma server.
+
+The collection name carries the embedding model's id, so vectors of two models never mix.
+Everything the query side needs (chunk text, article metadata, near-duplicate clusters, the
+index generation) is in Chroma itself, so a bot on another machine can answer from a Chroma
+server that `newsdesk index` fills.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from index.config import Settings
+from index.embeddings import MODEL_ID
+from index.errors import ConfigError, IndexBusy, NewsdeskError
+
+log = logging.getLogger(__name__)
+
+COLLECTION_PREFIX = "newsdesk"
+GET_PAGE = 5000  # rows per collection.get() page
+
+
+def collection_name(model_id: str = MODEL_ID) -> str:
+    return f"{COLLECTION_PREFIX}-" + re.sub(r"[^a-z0-9._-]+", "-", model_id.lower())
+
+
+def make_client(settings: Settings) -> Any:
+    """An embedded PersistentClient under the data dir, or an HttpClient when CHROMA_HOST is set."""
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_host:
+        headers = (
+            {"Authorization": f"Bearer {settings.chroma_token}"} if settings.chroma_token else None
+        )
+        try:
+            return chromadb.HttpClient(
+                host=settings.chroma_host,
+                port=settings.chroma_port,
+                ssl=settings.chroma_ssl,
+                headers=headers,
+                settings=chroma_settings,
+            )
+        except Exception as exc:  # chromadb raises plain ValueError/ConnectionError here
+            raise ConfigError(
+                f"cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port}"
+                f" ({exc})"
+            ) from exc
+    path = settings.data_dir / "chroma"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create the data dir {path}: {exc.strerror}") from exc
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+class Store:
+    """The chunk collection of one Chroma client."""
+
+    def __init__(self, client: Any, name: str | None = None) -> None:
+        self.client = client
+        self.name = name or collection_name()
+        self._collection: Any = None
+
+    @property
+    def collection(self) -> Any:
+        if self._collection is None:
+            self._collection = self.client.get_or_create_collection(
+                self.name,
+                embedding_function=None,
+                configuration={"hnsw": {"space": "cosine"}},
+            )
+        return self._collection
+
+    def exists(self) -> bool:
+        return self.name in {
+            c if isinstance(c, str) else c.name for c in self.client.list_collections()
+        }
+
+    def drop(self) -> None:
+        if self.exists():
+            self.client.delete_collection(self.name)
+        self._collection = None
+
+    @property
+    def generation(self) -> int:
+        """Changes whenever a build changes the chunks; derived caches key on it."""
+        return int((self.collection.metadata or {}).get("generation", 0))
+
+    def set_generation(self, generation: int) -> None:
+        self.collection.modify(metadata={"generation": generation, "model": MODEL_ID})
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def all_chunks(
+        self, include: tuple[str, ...] = ("documents", "metadatas")
+    ) -> Iterator[tuple[str, str | None, dict[str, Any]]]:
+        """(id, document, metadata) of every chunk, paged."""
+        offset = 0
+        while True:
+            page = self.collection.get(include=list(include), limit=GET_PAGE, offset=offset)
+            ids = page["ids"]
+            docs = page.get("documents") or [None] * len(ids)
+            metas = page.get("metadatas") or [{}] * len(ids)
+            yield from zip(ids, docs, metas, strict=True)
+            if len(ids) < GET_PAGE:
+                return
+            offset += GET_PAGE
+
+
+@contextmanager
+def build_lock(data_dir: Path, wait: float = 0.0) -> Iterator[None]:
+    """One rebuild at a time per data dir; a second one waits up to `wait` s, then refuses."""
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(data_dir / "build.lock", "a+")  # noqa: SIM115 - held for the block
+    except OSError as exc:
+        raise NewsdeskError(f"cannot write to the data dir {data_dir}: {exc.strerror}") from exc
+    deadline = time.monotonic() + wait
+    with handle:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise IndexBusy(
+                        f"another `newsdesk index` is rebuilding {data_dir}; try again when it "
+                        "has finished"
+                    ) from None
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,0 +1,261 @@
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from index.app import Newsdesk
+from index.errors import IndexBusy
+from index.keyword import KeywordIndex
+from index.store import Store, build_lock, collection_name, make_client
+from tests.conftest import REPO, CountingEmbedding
+
+MakeApp = Callable[..., Newsdesk]
+CHANGED = "000_a6a0d073fde4603f"
+
+
+def chunk_set(app: Newsdesk) -> dict[str, str]:
+    """id -> sha256 of the document, for every chunk in Chroma."""
+    return {
+        i: hashlib.sha256((doc or "").encode()).hexdigest()
+        for i, doc, _ in app.store.all_chunks(include=("documents",))
+    }
+
+
+def docs_in_chroma(app: Newsdesk) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for _, _, meta in app.store.all_chunks(include=("metadatas",)):
+        counts[meta["doc_id"]] = counts.get(meta["doc_id"], 0) + 1
+    return counts
+
+
+def test_every_rebuild_case_with_exact_counts(make_app: MakeApp, articles: Path) -> None:
+    counting = CountingEmbedding()
+    app = make_app(embed=counting)
+    first = app.build()
+    assert (first.added, first.updated, first.removed, first.unchanged) == (4, 0, 0, 0)
+    per_doc = docs_in_chroma(app)
+    assert first.chunks == sum(per_doc.values()) == app.store.count() == counting.embedded
+    assert len(per_doc) == 4
+
+    counting.calls.clear()
+    again = app.build()
+    assert (again.added, again.updated, again.removed, again.unchanged) == (0, 0, 0, 4)
+    assert counting.embedded == 0, "nothing unchanged is re-embedded"
+    before = chunk_set(app)
+    assert chunk_set(app) == before
+
+    path = articles / f"{CHANGED}.txt"
+    path.write_text(path.read_text() + "\n\nA correction was appended to this story later.\n")
+    changed = app.build()
+    assert (changed.added, changed.updated, changed.removed, changed.unchanged) == (0, 1, 0, 3)
+    assert counting.embedded == docs_in_chroma(app)[CHANGED], "only the changed article"
+    docs = [d for _, d, m in app.store.all_chunks() if m["doc_id"] == CHANGED]
+    assert any("A correction was appended" in d for d in docs)
+    hashes = {m["file_hash"] for _, _, m in app.store.all_chunks() if m["doc_id"] == CHANGED}
+    assert len(hashes) == 1, "the old version's chunks are gone"
+
+    (articles / "sub").mkdir()
+    (articles / "sub" / "new_story.md").write_text(
+        "# Zanzibar ferry strike ends\n\nThe ferry strike in Zanzibar ended on Monday.\n"
+    )
+    added = app.build()
+    assert (added.added, added.updated, added.removed, added.unchanged) == (1, 0, 0, 4)
+
+    (articles / "002_1436df419da835d7.txt").unlink()
+    removed = app.build()
+    assert (removed.added, removed.updated, removed.removed, removed.unchanged) == (0, 0, 1, 4)
+    assert "002_1436df419da835d7" not in docs_in_chroma(app)
+    assert "002_1436df419da835d7" not in {s.doc_id for s in app.sources()}
+    assert removed.chunks == app.store.count() == sum(docs_in_chroma(app).values())
+
+
+def test_keyword_index_follows_every_rebuild(
+    make_app: MakeApp, articles: Path, tmp_path: Path
+) -> None:
+    app = make_app()
+    app.build()
+    data = tmp_path / "data"
+    assert KeywordIndex.load(app.store, data).search("Zanzibar ferry", 5) == []
+    (articles / "zanzibar.txt").write_text("Zanzibar ferry strike ends\n\nThe strike is over.")
+    app.build()
+    keyword = KeywordIndex.load(app.store, data)
+    assert keyword.generation == app.store.generation
+    hits = keyword.search("Zanzibar ferry", 5)
+    assert [keyword.metadatas[row]["doc_id"] for row, _ in hits] == ["zanzibar"]
+    (articles / "zanzibar.txt").unlink()
+    app.build()
+    assert KeywordIndex.load(app.store, data).search("Zanzibar ferry", 5) == []
+
+
+def test_broken_files_are_skipped_and_the_build_goes_on(
+    make_app: MakeApp, articles: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (articles / "image.txt").write_bytes(b"\x89PNG\x00\x00\x00" * 100)
+    (articles / "empty.md").write_text("")
+    (articles / "dir.html").mkdir()  # a directory with an article's name is not an article
+    stats = make_app().build()
+    assert (stats.added, stats.skipped) == (4, 2)
+    warnings = sorted(r.getMessage() for r in caplog.records if r.levelname == "WARNING")
+    assert len(warnings) == 2
+    assert "empty.md" in warnings[0] and "image.txt" in warnings[1]
+
+
+def test_a_changed_embedding_model_rebuilds_everything(
+    make_app: MakeApp, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = make_app()
+    app.build()
+    app.catalog.set_meta("model", "old-model-v0")
+    old = app.store.client.get_or_create_collection(
+        collection_name("old-model-v0"), embedding_function=None
+    )
+    old.add(ids=["x"], embeddings=[[0.0] * 384], documents=["stale"])
+    counting = CountingEmbedding()
+    app2 = make_app(embed=counting)
+    stats = app2.build()
+    assert counting.embedded == stats.chunks == app2.store.count()
+    assert any(
+        "embedding model changed from old-model-v0" in r.getMessage() for r in caplog.records
+    )
+    names = {c.name for c in app2.store.client.list_collections()}
+    assert collection_name("old-model-v0") not in names
+    assert collection_name() in names
+
+
+def test_full_rebuild_reembeds_and_yields_the_same_chunks(make_app: MakeApp) -> None:
+    counting = CountingEmbedding()
+    app = make_app(embed=counting)
+    app.build()
+    before = chunk_set(app)
+    counting.calls.clear()
+    stats = app.build(full=True)
+    assert counting.embedded == len(before) == stats.chunks
+    assert chunk_set(app) == before
+
+
+def test_a_second_build_is_refused_while_one_runs(make_app: MakeApp, tmp_path: Path) -> None:
+    app = make_app()
+    with build_lock(tmp_path / "data"), pytest.raises(IndexBusy, match="another"):
+        app.build()
+
+
+def _write_corpus(directory: Path, n: int) -> None:
+    rng = random.Random(7)
+    words = [
+        "minister",
+        "talks",
+        "ceasefire",
+        "sanctions",
+        "parliament",
+        "election",
+        "budget",
+        "court",
+        "ruling",
+        "protest",
+        "harbour",
+        "ferry",
+        "strike",
+        "drought",
+        "harvest",
+        "energy",
+        "prices",
+        "summit",
+        "envoy",
+        "treaty",
+        "border",
+        "refugees",
+        "inflation",
+        "bank",
+        "rates",
+        "trade",
+        "tariffs",
+        "vaccine",
+        "hospital",
+    ]
+    directory.mkdir(parents=True, exist_ok=True)
+    for k in range(n):
+        sentences = [
+            " ".join(rng.choice(words) for _ in range(14)).capitalize() + "." for _ in range(45)
+        ]
+        paragraphs = ["\n".join([f"Story {k} about {rng.choice(words)} and {rng.choice(words)}"])]
+        paragraphs += [" ".join(sentences[i : i + 5]) for i in range(0, 45, 5)]
+        (directory / f"story{k:03d}.txt").write_text("\n\n".join(paragraphs))
+
+
+def _index_process(articles: Path, data: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "index.cli",
+            "--articles",
+            str(articles),
+            "--data-dir",
+            str(data),
+            "index",
+        ],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+
+
+def _indexed_articles(data: Path) -> int:
+    try:
+        with sqlite3.connect(data / "catalog.sqlite3", timeout=5) as db:
+            return int(db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+@pytest.mark.parametrize("trial", range(3))
+def test_a_killed_build_leaves_an_answering_index_and_the_next_completes_it(
+    tmp_path: Path, make_app: MakeApp, trial: int
+) -> None:
+    corpus, data = tmp_path / "big", tmp_path / "data"
+    _write_corpus(corpus, 24)
+    reference = make_app(articles_dir=corpus, data_dir=tmp_path / "reference")
+    reference.build()
+
+    first = _index_process(corpus, data)
+    deadline = time.monotonic() + 120
+    wanted = 1 + trial * 6  # kill after 1, 7 and 13 articles were recorded
+    while _indexed_articles(data) < wanted and first.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    time.sleep(random.Random(trial).uniform(0, 0.3))  # somewhere inside the next batch
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    assert first.returncode == -signal.SIGKILL, "the build finished before it was killed"
+
+    app = make_app(articles_dir=corpus, data_dir=data)
+    assert app.store.count() > 0
+    hits = app.store.collection.query(
+        query_embeddings=app.embedder.embed(["ferry strike"]), n_results=3
+    )
+    assert hits["ids"][0], "the killed index still answers"
+
+    second = _index_process(corpus, data)
+    assert second.wait(timeout=300) == 0, second.stderr.read() if second.stderr else ""
+    assert chunk_set(app) == chunk_set(reference), "same chunks as a clean build, no duplicates"
+    keyword = KeywordIndex.load(app.store, data)
+    assert sorted(keyword.ids) == sorted(chunk_set(reference))
+
+
+def test_server_client_factory_is_embedded_by_default(tmp_path: Path) -> None:
+    from index.config import Settings
+
+    store = Store(make_client(Settings(data_dir=tmp_path / "d")))
+    assert (tmp_path / "d" / "chroma").is_dir()
+    assert store.count() == 0 and store.generation == 0

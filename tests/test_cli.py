@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from index.cli import cli
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_index_json_then_sources(articles: Path, tmp_path: Path) -> None:
+    common = ["--articles", str(articles), "--data-dir", str(tmp_path / "d")]
+    code, out, _ = run(*common, "index", "--json")
+    stats = json.loads(out)
+    assert code == 0
+    assert {k: stats[k] for k in ("added", "updated", "removed", "unchanged")} == {
+        "added": 4,
+        "updated": 0,
+        "removed": 0,
+        "unchanged": 0,
+    }
+    assert stats["chunks"] > 4 and stats["seconds"] > 0
+
+    code, out, _ = run(*common, "index", "--json")
+    assert json.loads(out)["unchanged"] == 4
+
+    code, out, _ = run(*common, "sources", "--json")
+    sources = {s["doc_id"]: s for s in json.loads(out)}
+    assert sources["003_82cedb1ca88c2249"]["source"] == "Caliber.az"
+    assert sources["003_82cedb1ca88c2249"]["date"] == "2026-01-16T11:37"
+    assert sum(s["chunks"] for s in sources.values()) == stats["chunks"]
+
+    code, out, _ = run(*common, "sources")
+    assert code == 0 and "UK rejects calls to reopen talks with Putin" in out
+
+
+def test_settings_come_from_env_and_dotenv(articles: Path, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        f"NEWSDESK_ARTICLES_DIR={articles}\nNEWSDESK_DATA_DIR={tmp_path / 'from-dotenv'}\n"
+    )
+    code, out, _ = run("index", "--json")
+    assert code == 0 and json.loads(out)["added"] == 4
+    assert (tmp_path / "from-dotenv" / "catalog.sqlite3").exists()
+
+
+def test_bad_settings_and_missing_articles_get_one_line(tmp_path: Path) -> None:
+    code, _, err = run("index", env={"NEWSDESK_TOP_K": "many"})
+    assert (
+        code != 0
+        and err.strip()
+        == "Error: NEWSDESK_TOP_K='many' is not valid: invalid "
+        "literal for int() with base 10: 'many'"
+    )
+    code, _, err = run("--articles", str(tmp_path / "nowhere"), "index")
+    assert code != 0 and "no articles directory" in err and "Traceback" not in err
