@@ -6,16 +6,23 @@ renders anything.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from index.answer import Engine
 from index.build import Builder, BuildStats
 from index.catalog import Catalog
 from index.config import Settings
 from index.embeddings import MiniLMEmbedding
+from index.errors import BackendUnavailable, ConfigError, IndexNotBuilt
+from index.llm import Backend, make_backend
+from index.retrieve import Retriever
 from index.store import Store, make_client
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,35 @@ class Newsdesk:
         return builder.build(
             self.settings.articles_dir, full=full, progress=progress, lock_wait=lock_wait
         )
+
+    def engine(self, *, progress: bool = False, backend: str | None = None) -> Engine:
+        """The query engine; with no index yet, the first call builds it."""
+        if not self.is_built():
+            log.info("no index yet: building it from %s", self.settings.articles_dir)
+            if not self.settings.articles_dir.is_dir():
+                raise IndexNotBuilt(
+                    f"no index yet and no articles directory at {self.settings.articles_dir}"
+                )
+            self.build(progress=progress, lock_wait=600)
+            if not self.is_built():
+                raise IndexNotBuilt(f"no usable articles in {self.settings.articles_dir}")
+        retriever = Retriever(self.store, self.embedder, self.settings.data_dir)
+        return Engine(
+            retriever,
+            self.embedder,
+            self.backend(backend),
+            top_k=self.settings.top_k,
+            max_question_chars=self.settings.max_question_chars,
+        )
+
+    def backend(self, name: str | None = None) -> Backend | None:
+        """The configured generation backend; if it cannot be loaded, extractive (warned)."""
+        settings = self.settings.with_(llm=name) if name else self.settings
+        try:
+            return make_backend(settings)
+        except (BackendUnavailable, ConfigError) as exc:
+            log.warning("%s; answering with quotes from the articles instead", exc)
+            return None
 
     def is_built(self) -> bool:
         return self.store.exists() and self.store.count() > 0

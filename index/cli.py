@@ -12,9 +12,11 @@ from typing import Any
 import click
 from dotenv import load_dotenv
 
+from index.answer import Answer, clean_question
 from index.app import Newsdesk
-from index.config import Settings
+from index.config import BACKENDS, Settings
 from index.errors import NewsdeskError
+from index.retrieve import Filters
 
 
 class _Group(click.Group):
@@ -124,6 +126,62 @@ def sources_command(app: Newsdesk, as_json: bool) -> None:
             f"{s.doc_id}  {s.published or 'undated':<16}  {outlet:<14}  "
             f"{s.chunks:>3} chunks  {s.title}"
         )
+
+
+def render(answer: Answer, verbose: bool = False) -> str:
+    """An answer and its numbered sources, for a terminal."""
+    lines = [answer.text]
+    if verbose and answer.unsupported:
+        lines += ["", "Unsupported by the evidence (dropped):"]
+        lines += [f"  - {text}" for text in answer.unsupported]
+    if answer.citations:
+        lines += ["", "Sources:"]
+    for c in answer.citations:
+        origin = ", ".join(v for v in (c.source, c.date) if v)
+        lines.append(f"[{c.n}] {c.title}" + (f" ({origin})" if origin else "") + f" [{c.path}]")
+        lines.append(f"    “{c.quote}”")
+        if c.also_reported_by:
+            lines.append(f"    also reported by: {', '.join(c.also_reported_by)}")
+    if verbose:
+        timings = ", ".join(f"{k} {v:.0f} ms" for k, v in answer.timings_ms.items())
+        lines += ["", f"[{answer.backend}; {timings}]"]
+    return "\n".join(lines)
+
+
+@cli.command("ask")
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@click.option("--since", help="Only articles published on or after this date (2026-01-31).")
+@click.option("--source", help="Only articles from this outlet.")
+@click.option("--backend", type=click.Choice(BACKENDS), help="Override NEWSDESK_LLM.")
+@click.pass_context
+def ask_command(
+    ctx: click.Context,
+    question: str,
+    as_json: bool,
+    since: str | None,
+    source: str | None,
+    backend: str | None,
+) -> None:
+    """Answer QUESTION from the articles, with numbered sources."""
+    app: Newsdesk = ctx.obj
+    clean_question(question, app.settings.max_question_chars)  # fail fast, before loading
+    engine = app.engine(progress=sys.stderr.isatty(), backend=backend)
+    answer = engine.ask(question, filters=Filters(since, source))
+    if as_json:
+        click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
+    else:
+        click.echo(render(answer, verbose=ctx.parent.params["verbose"] if ctx.parent else False))
+
+
+@cli.command("repl")
+@click.option("--backend", type=click.Choice(BACKENDS), help="Override NEWSDESK_LLM.")
+@click.pass_obj
+def repl_command(app: Newsdesk, backend: str | None) -> None:
+    """Ask questions interactively; follow-ups use the conversation so far."""
+    from index.repl import Repl
+
+    Repl(app, app.engine(progress=sys.stderr.isatty(), backend=backend)).run()
 
 
 def _add_plugin_commands() -> None:

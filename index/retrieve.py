@@ -1,0 +1,140 @@
+"""Hybrid retrieval: dense (Chroma through LlamaIndex) and BM25, fused by reciprocal rank.
+
+Dense retrieval finds paraphrases, BM25 finds names and rare words; fusing the two ranks is
+robust without calibrating their scores against each other.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from llama_index.core import VectorStoreIndex
+from llama_index.core.vector_stores import FilterOperator, MetadataFilter, MetadataFilters
+from llama_index.vector_stores.chroma import ChromaVectorStore
+
+from index.build import published_ts
+from index.embeddings import MiniLMEmbedding
+from index.errors import BadQuestion, IndexNotBuilt
+from index.keyword import KeywordIndex
+from index.store import Store
+
+RRF_K = 60  # the usual reciprocal-rank-fusion constant
+CANDIDATES = 20  # per retriever, before fusion
+
+
+@dataclass(frozen=True)
+class Filters:
+    since: str | None = None  # ISO date; undated articles are left out when set
+    source: str | None = None  # outlet, case-insensitive
+
+    def __post_init__(self) -> None:
+        if self.since:
+            try:
+                datetime.fromisoformat(self.since)
+            except ValueError:
+                raise BadQuestion(f"--since {self.since!r}: use a date like 2026-01-31") from None
+
+    def llama(self) -> MetadataFilters | None:
+        filters = []
+        if self.since:
+            filters.append(
+                MetadataFilter(
+                    key="published_ts", value=published_ts(self.since), operator=FilterOperator.GTE
+                )
+            )
+        if self.source:
+            filters.append(MetadataFilter(key="source_key", value=self.source.casefold()))
+        return MetadataFilters(filters=filters) if filters else None  # type: ignore[arg-type]
+
+    def allows(self, meta: dict[str, Any]) -> bool:
+        if self.since and meta.get("published_ts", -1) < published_ts(self.since):
+            return False
+        return not (self.source and meta.get("source_key") != self.source.casefold())
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk. `dense` is its cosine similarity to the question, when known."""
+
+    chunk_id: str
+    text: str
+    meta: dict[str, Any]
+    score: float  # fused
+    dense: float | None
+    keyword: float | None
+
+
+class Retriever:
+    def __init__(self, store: Store, embedder: MiniLMEmbedding, data_dir: Path) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.data_dir = data_dir
+        self._keyword: KeywordIndex | None = None
+        self._lock = threading.Lock()
+        self._index = VectorStoreIndex.from_vector_store(
+            ChromaVectorStore(chroma_collection=store.collection), embed_model=embedder
+        )
+
+    def keyword_index(self) -> KeywordIndex:
+        """The BM25 index, reloaded when a rebuild (in any process) moved the generation."""
+        generation = self.store.generation
+        with self._lock:
+            if self._keyword is None or self._keyword.generation != generation:
+                self._keyword = KeywordIndex.load(self.store, self.data_dir)
+            return self._keyword
+
+    def retrieve(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
+        filters = filters or Filters()
+        keyword = self.keyword_index()
+        if not keyword.ids:
+            raise IndexNotBuilt("the index is empty: add articles and run `newsdesk index`")
+        found: dict[str, dict[str, Any]] = {}
+        retriever = self._index.as_retriever(similarity_top_k=CANDIDATES, filters=filters.llama())
+        for rank, hit in enumerate(retriever.retrieve(query)):
+            cosine = 1.0 + math.log(max(hit.score or 1e-9, 1e-9))  # exp(-distance) back to cos
+            found[hit.node.node_id] = {
+                "text": hit.node.get_content(),
+                "meta": dict(hit.node.metadata),
+                "rrf": 1.0 / (RRF_K + rank + 1),
+                "dense": cosine,
+                "keyword": None,
+            }
+        mask = None
+        if filters.since or filters.source:
+            mask = np.array([filters.allows(m) for m in keyword.metadatas], dtype=np.float32)
+        rows = keyword.search(query, CANDIDATES, mask)
+        missing = [keyword.ids[row] for row, _ in rows if keyword.ids[row] not in found]
+        texts = dict(zip(missing, self._documents(missing), strict=True))
+        for rank, (row, score) in enumerate(rows):
+            chunk_id = keyword.ids[row]
+            entry = found.setdefault(
+                chunk_id,
+                {
+                    "text": texts.get(chunk_id, ""),
+                    "meta": keyword.metadatas[row],
+                    "rrf": 0.0,
+                    "dense": None,
+                    "keyword": None,
+                },
+            )
+            entry["rrf"] += 1.0 / (RRF_K + rank + 1)
+            entry["keyword"] = score
+        hits = [
+            Hit(chunk_id, e["text"], e["meta"], e["rrf"], e["dense"], e["keyword"])
+            for chunk_id, e in found.items()
+        ]
+        hits.sort(key=lambda h: h.score, reverse=True)
+        return hits[:k]
+
+    def _documents(self, ids: list[str]) -> list[str]:
+        if not ids:
+            return []
+        got = self.store.collection.get(ids=ids, include=["documents"])
+        by_id = dict(zip(got["ids"], got["documents"], strict=True))
+        return [by_id.get(i) or "" for i in ids]

