@@ -15,7 +15,7 @@ from index.embeddings import MiniLMEmbedding
 from index.errors import BackendUnavailable, BadQuestion
 from index.evidence import Evidence, check, relevant, select
 from index.llm import Backend, Message
-from index.retrieve import Filters, Retriever
+from index.retrieve import Filters, Hit, Retriever
 
 log = logging.getLogger(__name__)
 
@@ -119,8 +119,7 @@ class Engine:
         started = time.perf_counter()
         question = clean_question(question, self.max_question_chars)
         previous = history[-1] if history else None
-        query = f"{previous} {question}" if previous else question  # a follow-up's context
-        hits = self.retriever.retrieve(query, self.top_k, filters)
+        query, hits = self.search(question, previous, filters)
         evidence = select(query, hits, self.embedder)
         retrieved = time.perf_counter()
         timings = {"retrieve": (retrieved - started) * 1000}
@@ -141,6 +140,15 @@ class Engine:
             return self._not_covered(question, hits, timings, started, answer.unsupported)
         timings["total"] = (time.perf_counter() - started) * 1000
         return answer
+
+    def search(
+        self, question: str, previous: str | None = None, filters: Filters | None = None
+    ) -> tuple[str, list[Hit]]:
+        """The retrieval query (follow-ups carry the earlier question, misspellings are
+        corrected against the articles' own words) and its hits."""
+        query = f"{previous} {question}" if previous else question
+        query = self.retriever.keyword_index().correct(query)
+        return query, self.retriever.retrieve(query, self.top_k, filters)
 
     def _generate(
         self,

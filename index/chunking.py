@@ -87,12 +87,25 @@ def sentences(text: str) -> list[Span]:
             word = re.search(r"([\w.]+)[.!?…]?$", para.group()[: match.start() + 1])
             if match.group()[0] == "." and word and _is_abbreviation(word.group(1)):
                 continue
+            if _inside_quote(text[start : para.start() + match.end()]):
+                continue  # “One sentence. Another,” he said. is one attributed sentence
             end = para.start() + match.end()
             spans.append(Span(start, end))
             start = end + len(text[end:]) - len(text[end:].lstrip())
         if start < para.end():
             spans.append(Span(start, para.end()))
     return spans
+
+
+def _inside_quote(text: str) -> bool:
+    """Whether a quotation opened in `text` is still open at its end (“...” or "...")."""
+    depth = 0
+    for ch in text:
+        if ch in "“«":
+            depth += 1
+        elif ch in "”»":
+            depth = max(0, depth - 1)
+    return depth > 0 or text.count('"') % 2 == 1
 
 
 def _is_abbreviation(word: str) -> bool:

@@ -23,6 +23,7 @@ MAX_EVIDENCE = 5
 SENTENCE_CHUNKS = 4  # sentences are embedded at query time: bound how many
 MIN_RELEVANCE = 0.45  # below this, the best sentence does not answer the question
 MIN_SUPPORT = 0.52  # an answer sentence this close to an evidence sentence is supported
+MMR_LAMBDA = 0.7  # relevance against novelty when choosing evidence
 
 _STEM = Stemmer.Stemmer("english")
 _STOP = set(STOPWORDS_EN) | {"said", "says", "say", "would", "could", "also", "did", "does"}
@@ -69,7 +70,7 @@ def select(
     question: str, hits: list[Hit], embedder: MiniLMEmbedding, limit: int = MAX_EVIDENCE
 ) -> list[Evidence]:
     """The sentences of the best `SENTENCE_CHUNKS` hits that best answer `question`."""
-    candidates: list[tuple[Hit, str, float]] = []
+    candidates: list[tuple[Hit, str, str, float]] = []  # hit, sentence, quote, prior
     hits = hits[:SENTENCE_CHUNKS]
     for rank, hit in enumerate(hits):
         spans = sentences(hit.text)
@@ -77,27 +78,38 @@ def select(
             text = hit.text[span.start : span.end]
             if text == hit.meta.get("title") or len(text.split()) < 4:
                 continue
-            if _PRONOUN_ATTRIBUTION.search(text) and k > 0:  # keep who said it
-                text = hit.text[spans[k - 1].start : span.end]
-            candidates.append((hit, text, 0.01 * (len(hits) - rank)))
+            quote = text
+            if _PRONOUN_ATTRIBUTION.search(text) and k > 0:  # quote who said it too
+                quote = hit.text[spans[k - 1].start : span.end]
+            candidates.append((hit, text, quote, 0.01 * (len(hits) - rank)))
     if not candidates:
         return []
-    vectors = embedder.embed([question] + [text for _, text, _ in candidates])
+    vectors = embedder.embed([question] + [text for _, text, _, _ in candidates])
     asked = content_words(question)
     wants_date = bool(_DATED.search(question))
     wants_cause = bool(_WHY.search(question))
     scored = []
-    for (hit, text, prior), vector in zip(candidates, vectors[1:], strict=True):
+    for (hit, text, quote, prior), vector in zip(candidates, vectors[1:], strict=True):
         overlap = len(asked & content_words(text)) / max(1, len(asked))
         score = float(vector @ vectors[0]) + 0.25 * overlap + prior
         if wants_date and hit.meta.get("published"):
             score += 0.05
         if wants_cause and _CAUSAL.search(text):
             score += 0.1
-        scored.append((score, hit, text))
-    scored.sort(key=lambda item: item[0], reverse=True)
+        scored.append((score, hit, quote))
+    # Maximal marginal relevance: each next sentence must add something the chosen ones don't.
     chosen: list[Evidence] = []
-    for score, hit, text in scored:
+    chosen_vectors: list[np.ndarray] = []
+    remaining = list(range(len(scored)))
+    while remaining and len(chosen) < limit:
+
+        def gain(k: int) -> float:
+            redundancy = max((float(vectors[k + 1] @ v) for v in chosen_vectors), default=0.0)
+            return MMR_LAMBDA * scored[k][0] - (1 - MMR_LAMBDA) * redundancy
+
+        best = max(remaining, key=gain)
+        remaining.remove(best)
+        score, hit, text = scored[best]
         twin = next((e for e in chosen if _same(e, hit, text)), None)
         if twin is not None:
             if hit.meta["doc_id"] != twin.doc_id and hit.meta["doc_id"] not in twin.also:
@@ -106,8 +118,7 @@ def select(
         if any(text in e.quote or e.quote in text for e in chosen):
             continue
         chosen.append(Evidence(len(chosen) + 1, text, hit, score))
-        if len(chosen) == limit:
-            break
+        chosen_vectors.append(vectors[best + 1])
     return chosen
 
 

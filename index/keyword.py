@@ -7,24 +7,28 @@ rebuild in another process, or a build killed before it refreshed) rebuilds it.
 
 from __future__ import annotations
 
+import difflib
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import bm25s
 import numpy as np
 import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
 
 from index.store import Store
 
 log = logging.getLogger(__name__)
 
 _STEMMER = Stemmer.Stemmer("english")
+_KNOWN = set(STOPWORDS_EN)
 
 
 def _tokenize(texts: list[str]) -> Any:
@@ -37,6 +41,15 @@ class KeywordIndex:
     ids: list[str]
     metadatas: list[dict[str, Any]]
     bm25: Any  # bm25s.BM25, or None for an empty collection
+    words: list[str]  # every distinct lower-case word, for spelling correction
+    _known: set[str] = field(init=False, repr=False)
+    _by_initial: dict[str, list[str]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._known = set(self.words)
+        self._by_initial = {}
+        for word in self.words:
+            self._by_initial.setdefault(word[0], []).append(word)
 
     @staticmethod
     def directory(store: Store, data_dir: Path) -> Path:
@@ -57,7 +70,8 @@ class KeywordIndex:
         if ids:
             bm25 = bm25s.BM25()
             bm25.index(_tokenize(texts), show_progress=False)
-        index = cls(generation, ids, metadatas, bm25)
+        words = sorted({w for t in texts for w in re.findall(r"[^\W\d_]{3,}", t.lower())})
+        index = cls(generation, ids, metadatas, bm25, words)
         index._save(cls.directory(store, data_dir))
         return index
 
@@ -69,7 +83,7 @@ class KeywordIndex:
             info = json.loads((directory / "chunks.json").read_text())
             if info["generation"] == store.generation:
                 bm25 = bm25s.BM25.load(str(directory / "bm25")) if info["ids"] else None
-                return cls(info["generation"], info["ids"], info["metadatas"], bm25)
+                return cls(info["generation"], info["ids"], info["metadatas"], bm25, info["words"])
         except (OSError, ValueError, KeyError) as exc:
             log.debug("keyword index unusable (%s); rebuilding", exc)
         return cls.refresh(store, data_dir)
@@ -79,13 +93,34 @@ class KeywordIndex:
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=directory.parent))
         if self.bm25 is not None:
             self.bm25.save(str(tmp / "bm25"))
-        info = {"generation": self.generation, "ids": self.ids, "metadatas": self.metadatas}
+        info = {
+            "generation": self.generation,
+            "ids": self.ids,
+            "metadatas": self.metadatas,
+            "words": self.words,
+        }
         (tmp / "chunks.json").write_text(json.dumps(info))
         old = directory.with_name(f".old-{directory.name}-{os.getpid()}")
         if directory.exists():
             os.replace(directory, old)
         os.replace(tmp, directory)
         shutil.rmtree(old, ignore_errors=True)
+
+    def correct(self, query: str) -> str:
+        """The query with words the articles never use replaced by a close word they do use
+        ("secretery" -> "secretary"), so misspelled questions still find their articles."""
+
+        def fix(match: re.Match[str]) -> str:
+            word = match.group()
+            lower = word.lower()
+            if len(lower) < 4 or lower in _KNOWN or lower in self._known:
+                return word
+            close = difflib.get_close_matches(
+                lower, self._by_initial.get(lower[0], []), n=1, cutoff=0.8
+            )
+            return close[0] if close else word
+
+        return re.sub(r"[^\W\d_]+", fix, query)
 
     def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
         """(row, score) of the best `k` chunks with a positive score; `mask` zeroes rows out."""

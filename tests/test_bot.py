@@ -1,0 +1,426 @@
+"""The discord.py wiring with real discord.py objects; fakes only at the gateway/HTTP edge:
+dpytest for messages and mentions, spec'd Interaction fakes for slash commands."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from unittest.mock import AsyncMock, MagicMock
+
+import discord
+import discord.ext.test as dpytest
+import pytest
+import pytest_asyncio
+from discord.ext.test import backend as dpy_backend
+from discord.ext.test import factories
+
+from bot.client import NewsdeskBot, ask_command, reindex_command, sources_command, status_command
+from bot.config import BotSettings
+from index.app import Newsdesk
+from index.llm import Message
+from tests.fakes import FakeBackend
+
+MakeApp = Callable[..., Newsdesk]
+POWELL = "Why did the Powell–Ushakov call fail?"
+
+
+async def _start_thread(
+    self: Any,
+    channel_id: int,
+    message_id: int,
+    *,
+    name: str,
+    auto_archive_duration: int,
+    rate_limit_per_user: int | None = None,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """What Discord answers to POST /channels/{id}/messages/{id}/threads (dpytest lacks it)."""
+    channel = self.state.get_channel(channel_id)
+    data = {
+        "id": message_id,
+        "guild_id": channel.guild.id,
+        "parent_id": channel_id,
+        "owner_id": self.state.user.id,
+        "name": name,
+        "type": 11,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+        "message_count": 0,
+        "member_count": 1,
+        "thread_metadata": {
+            "archived": False,
+            "auto_archive_duration": auto_archive_duration,
+            "archive_timestamp": datetime.now(UTC).isoformat(),
+            "locked": False,
+        },
+    }
+    channel.guild._add_thread(discord.Thread(guild=channel.guild, state=self.state, data=data))
+    return data
+
+
+@pytest.fixture
+def app(make_app: MakeApp) -> Newsdesk:
+    app = make_app()
+    app.build()
+    return app
+
+
+@pytest.fixture
+def fake() -> FakeBackend:
+    return FakeBackend()
+
+
+@pytest_asyncio.fixture
+async def bot(
+    app: Newsdesk, fake: FakeBackend, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[NewsdeskBot]:
+    monkeypatch.setattr(
+        dpy_backend.FakeHttp, "start_thread_with_message", _start_thread, raising=False
+    )
+    engine = app.engine()
+    engine.backend = fake
+    bot = NewsdeskBot(
+        app=app, engine=engine, settings=BotSettings(token="unused", cooldown=0, max_concurrent=2)
+    )
+    await bot._async_setup_hook()
+    # dpytest resolves mentions through the member cache, which the production intents
+    # (no privileged members intent) leave empty.
+    bot._connection._intents.members = True
+    bot._connection.member_cache_flags = discord.MemberCacheFlags.from_intents(
+        bot._connection._intents
+    )
+    dpytest.configure(bot)
+    yield bot
+    await dpytest.empty_queue()
+    bot.answers.shutdown(wait=True)
+
+
+def sent() -> Iterator[discord.Message]:
+    while not dpytest.sent_queue.empty():
+        yield dpytest.get_message()
+
+
+async def fresh(message: discord.Message) -> discord.Message:
+    """The message as it is now, after the bot's edits (dpytest records edits in history)."""
+    async for current in message.channel.history(limit=50):
+        if current.id == message.id:
+            return current
+    return message
+
+
+async def settle(bot: NewsdeskBot) -> None:
+    await dpytest.run_all_events()
+    for _ in range(200):
+        await asyncio.sleep(0.05)
+        if not bot.concurrency._running.get(dpytest.get_config().guilds[0].id):
+            break
+    await dpytest.run_all_events()
+
+
+async def test_a_mention_is_answered_in_a_new_thread_with_sources(
+    bot: NewsdeskBot, fake: FakeBackend
+) -> None:
+    fake.enqueue(
+        "Powell was keen to outline the stance of the Europeans but showed limited "
+        "interest in hearing Moscow's perspective [1]."
+    )
+    question = await dpytest.message(f"<@{bot.user.id}> {POWELL}")  # type: ignore[union-attr]
+    await settle(bot)
+    messages = [await fresh(m) for m in sent()]
+    assert messages, "the bot answered"
+    thread = messages[0].channel
+    assert isinstance(thread, discord.Thread) and thread.id == question.id
+    assert thread.name == POWELL
+    final = messages[0]
+    assert final.content.startswith("Powell was keen to outline the stance")
+    assert final.content.endswith("[1]")
+    assert final.embeds and final.embeds[0].title == "Sources"
+    assert "Kremlin Acknowledges Unsuccessful Attempt" in (final.embeds[0].description or "")
+    assert fake.history[0][1]["content"].endswith(f"Question: {POWELL}")
+
+
+async def test_a_follow_up_in_the_thread_carries_the_conversation(
+    bot: NewsdeskBot, fake: FakeBackend
+) -> None:
+    fake.enqueue(
+        "Powell was keen to outline the stance of the Europeans [1].",
+        "Cooper said she is still not seeing evidence that Putin wants peace [1].",
+    )
+    await dpytest.message(f"<@{bot.user.id}> {POWELL}")  # type: ignore[union-attr]
+    await settle(bot)
+    thread = next(sent()).channel
+    list(sent())
+    await dpytest.message("and what did London say?", channel=thread)
+    await settle(bot)
+    follow_up = fake.history[1][1]["content"]
+    assert f"Earlier in this conversation the user asked: {POWELL}" in follow_up
+    assert follow_up.endswith("Question: and what did London say?")
+    assert [m for m in sent() if m.channel.id == thread.id]
+
+
+async def test_messages_without_a_mention_are_ignored(bot: NewsdeskBot, fake: FakeBackend) -> None:
+    await dpytest.message(POWELL)
+    await settle(bot)
+    assert list(sent()) == [] and fake.history == []
+
+
+async def test_everyone_in_an_article_never_pings(
+    bot: NewsdeskBot, app: Newsdesk, fake: FakeBackend
+) -> None:
+    (app.settings.articles_dir / "ping.txt").write_text(
+        "Protest organisers call everyone out\n\nThe organisers wrote: @everyone come to the "
+        "harbour protest on Friday at noon."
+    )
+    app.build()
+    fake.enqueue("The organisers wrote that @everyone should come to the harbour protest [1].")
+    await dpytest.message(f"<@{bot.user.id}> What did the harbour protest organisers write?")  # type: ignore[union-attr]
+    await settle(bot)
+    final = await fresh(next(sent()))
+    assert "@everyone" not in final.content
+    assert "@everyone" not in (final.embeds[0].description or "")
+    recorded = dpy_backend._cur_config.messages[final.channel.id]
+    payloads = [m for m in recorded if m.get("author", {}).get("id") == bot.user.id]  # type: ignore[union-attr]
+    assert payloads and all(m.get("allowed_mentions") == {"parse": []} for m in payloads), (
+        "every message the bot sends or edits carries AllowedMentions.none()"
+    )
+    fresh_bot = NewsdeskBot(app=app, engine=bot.engine, settings=bot.settings)
+    assert fresh_bot.allowed_mentions is not None
+    assert fresh_bot.allowed_mentions.to_dict() == {"parse": []}
+
+
+async def test_cooldown_answers_busy(app: Newsdesk, fake: FakeBackend, bot: NewsdeskBot) -> None:
+    bot.cooldown.seconds = 60
+    fake.enqueue("Powell was keen to outline the stance of the Europeans [1].")
+    await dpytest.message(f"<@{bot.user.id}> {POWELL}")  # type: ignore[union-attr]
+    await settle(bot)
+    list(sent())
+    await dpytest.message(f"<@{bot.user.id}> {POWELL}")  # type: ignore[union-attr]
+    await settle(bot)
+    replies = [m.content for m in sent()]
+    assert len(replies) == 1 and replies[0].startswith("Busy, try again in")
+    assert len(fake.history) == 1
+
+
+async def test_an_engine_error_becomes_one_short_sentence(
+    bot: NewsdeskBot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def explode(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("chroma segment corrupted at /secret/path")
+
+    monkeypatch.setattr(bot.engine, "ask", explode)
+    await dpytest.message(f"<@{bot.user.id}> {POWELL}")  # type: ignore[union-attr]
+    await settle(bot)
+    final = await fresh(next(sent()))
+    assert final.content == "Something went wrong while answering; the operators have the details."
+    assert "secret" not in final.content
+    assert any("chroma segment corrupted" in r.exc_text for r in caplog.records if r.exc_text)
+
+
+async def test_the_event_loop_keeps_ticking_during_a_slow_answer(bot: NewsdeskBot) -> None:
+    class Slow(FakeBackend):
+        def stream(self, messages: list[Message], max_tokens: int) -> Iterator[str]:
+            time.sleep(1.5)  # a CPU-bound generation, as llama.cpp's
+            yield from super().stream(messages, max_tokens)
+
+    slow = Slow().enqueue("Powell was keen to outline the stance of the Europeans [1].")
+    bot.engine.backend = slow
+    ticks = 0
+
+    async def heartbeat() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.05)
+            ticks += 1
+
+    beat = asyncio.create_task(heartbeat())
+    started = time.monotonic()
+    await dpytest.message(f"<@{bot.user.id}> {POWELL}")  # type: ignore[union-attr]
+    await settle(bot)
+    elapsed = time.monotonic() - started
+    beat.cancel()
+    assert elapsed >= 1.5
+    assert ticks >= 0.5 * elapsed / 0.05, f"{ticks} ticks in {elapsed:.1f} s"
+
+
+# -- slash commands: discord.py's real callbacks, a spec'd fake Interaction -----------------
+
+
+def interaction(bot: NewsdeskBot, *, user_id: int = 1, admin: bool = False) -> Any:
+    fake = MagicMock(spec=discord.Interaction)
+    fake.client = bot
+    fake.guild_id = 42
+    fake.channel = MagicMock(spec=discord.TextChannel)
+    fake.channel.id = 7
+    fake.user = MagicMock(spec=discord.Member)
+    fake.user.id = user_id
+    fake.user.guild_permissions = discord.Permissions(administrator=admin)
+    done = {"value": False}
+    fake.response = MagicMock()
+    fake.response.is_done = lambda: done["value"]
+
+    async def answered(*args: Any, **kwargs: Any) -> None:
+        done["value"] = True
+
+    fake.response.defer = AsyncMock(side_effect=answered)
+    fake.response.send_message = AsyncMock(side_effect=answered)
+    fake.followup = MagicMock()
+    fake.followup.send = AsyncMock()
+    fake.edit_original_response = AsyncMock()
+    return fake
+
+
+def said(fake: Any) -> str:
+    calls = [*fake.response.send_message.await_args_list, *fake.followup.send.await_args_list]
+    return " ".join(str(c.args[0] if c.args else c.kwargs.get("content")) for c in calls)
+
+
+async def test_slash_ask_defers_then_answers_with_sources(
+    bot: NewsdeskBot, fake: FakeBackend
+) -> None:
+    fake.enqueue("Powell was keen to outline the stance of the Europeans [1].")
+    it = interaction(bot)
+    await ask_command.callback(it, question=POWELL)
+    it.response.defer.assert_awaited_once()
+    final = it.edit_original_response.await_args_list[-1].kwargs
+    assert final["content"].startswith("Powell was keen")
+    assert final["embeds"][0].title == "Sources"
+    assert final["allowed_mentions"].to_dict() == {"parse": []}
+
+
+async def test_slash_ask_rejects_bad_input_ephemerally(bot: NewsdeskBot) -> None:
+    it = interaction(bot)
+    await ask_command.callback(it, question="   ")
+    it.response.send_message.assert_awaited_once()
+    assert it.response.send_message.await_args.kwargs["ephemeral"] is True
+    assert "empty" in said(it)
+    it = interaction(bot)
+    await ask_command.callback(it, question=POWELL, since="yesterday-ish")
+    assert "--since" in said(it) or "date" in said(it)
+
+
+async def test_reindex_refused_for_a_non_admin_and_seen_at_once_for_an_admin(
+    bot: NewsdeskBot, app: Newsdesk
+) -> None:
+    (app.settings.articles_dir / "zanzibar.txt").write_text(
+        "Zanzibar ferry strike ends\n\nThe Zanzibar ferry strike ended on Monday after "
+        "workers accepted a pay rise of twelve percent."
+    )
+    refused = interaction(bot, admin=False)
+    await reindex_command.callback(refused)
+    assert "Only the bot's administrators" in said(refused)
+    assert "Zanzibar" not in {s.title.split()[0] for s in app.sources()}
+
+    admin = interaction(bot, admin=True)
+    await reindex_command.callback(admin)
+    assert "1 added" in said(admin)
+    bot.engine.backend = None  # extractive: the next answer quotes the new article
+    ask = interaction(bot, user_id=2)
+    await ask_command.callback(ask, question="Why did the Zanzibar ferry strike end?")
+    final = ask.edit_original_response.await_args_list[-1].kwargs
+    assert "twelve percent" in final["content"]
+
+
+async def test_a_second_reindex_is_refused_politely(bot: NewsdeskBot) -> None:
+    async with bot.reindexing:
+        it = interaction(bot, admin=True)
+        await reindex_command.callback(it)
+    assert "already running" in said(it)
+
+
+async def test_allowlisted_admins_only(app: Newsdesk, bot: NewsdeskBot) -> None:
+    bot.settings = BotSettings(token="x", admins=frozenset({99}))
+    it = interaction(bot, user_id=5, admin=True)
+    await reindex_command.callback(it)
+    assert "Only the bot's administrators" in said(it)
+
+
+async def test_sources_and_status(bot: NewsdeskBot) -> None:
+    it = interaction(bot)
+    await sources_command.callback(it, query="putin", page=1)
+    embed = it.response.send_message.await_args.kwargs["embed"]
+    assert embed.title == "2 articles matching “putin”"
+    assert "UK rejects calls to reopen talks with Putin" in embed.description
+    it = interaction(bot)
+    await status_command.callback(it)
+    assert said(it).startswith("4 articles, ") and "newest article 2026-01-16" in said(it)
+    assert "backend fake, model fake-1" in said(it)
+
+
+async def test_channel_allowlist_keeps_the_bot_quiet_elsewhere(bot: NewsdeskBot) -> None:
+    bot.settings = BotSettings(token="x", channels=frozenset({12345}))
+    await dpytest.message(f"<@{bot.user.id}> {POWELL}")  # type: ignore[union-attr]
+    await settle(bot)
+    assert list(sent()) == []
+    it = interaction(bot)
+    await ask_command.callback(it, question=POWELL)
+    assert "only answer in the channels" in said(it)
+
+
+async def test_feedback_is_appended_for_the_operator(bot: NewsdeskBot, app: Newsdesk) -> None:
+    from bot.client import FeedbackView
+
+    answer = bot.engine.ask(POWELL) if bot.engine.backend is None else None
+    bot.engine.backend = None
+    answer = bot.engine.ask(POWELL)
+    view = FeedbackView(bot, answer)
+    it = interaction(bot, user_id=77)
+    await view.up.callback(it)  # type: ignore[call-arg]
+    lines = (app.settings.data_dir / "feedback.jsonl").read_text().splitlines()
+    entry = json.loads(lines[-1])
+    assert entry["vote"] == "up" and entry["user"] == 77
+    assert entry["question"] == POWELL and entry["citations"]
+
+
+def test_importing_the_bot_needs_no_token(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    result = subprocess.run(
+        [sys.executable, "-c", "import bot.client, bot.cli"],
+        cwd=REPO,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_bot_without_a_token_exits_at_once_with_one_line(articles: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    started = time.monotonic()
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "index.cli",
+            "--articles",
+            str(articles),
+            "--data-dir",
+            str(tmp_path / "d"),
+            "bot",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "DISCORD_TOKEN": ""},
+    )
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "Error: DISCORD_TOKEN is not set: put your bot's token in .env (see .env.example and "
+        "the README's Discord section)"
+    ]
+    assert time.monotonic() - started < 30
+    _ = factories  # dpytest's factories stay importable: the fake gateway is intact
