@@ -13,7 +13,7 @@ from typing import Any
 
 from index.embeddings import MiniLMEmbedding
 from index.errors import BackendUnavailable, BadQuestion
-from index.evidence import Evidence, check, relevant, select
+from index.evidence import STRONG_EVIDENCE, Evidence, check, relevant, select
 from index.llm import Backend, Message
 from index.retrieve import Filters, Hit, Retriever
 
@@ -136,6 +136,10 @@ class Engine:
             answer = self._extractive(question, evidence, timings)
         else:
             answer = self._cite(question, draft, evidence, self.backend_name, timings)
+            if not answer.answered and evidence[0].score >= STRONG_EVIDENCE:
+                # Small models over-refuse; evidence this close answers the question itself.
+                log.info("the model found no answer in strong evidence; quoting it instead")
+                answer = self._extractive(question, evidence, timings)
         if not answer.answered:
             return self._not_covered(question, hits, timings, started, answer.unsupported)
         timings["total"] = (time.perf_counter() - started) * 1000

@@ -139,7 +139,7 @@ def render(answer: Answer, verbose: bool = False) -> str:
     for c in answer.citations:
         origin = ", ".join(v for v in (c.source, c.date) if v)
         lines.append(f"[{c.n}] {c.title}" + (f" ({origin})" if origin else "") + f" [{c.path}]")
-        lines.append(f"    “{c.quote}”")
+        lines.append(f"    “{' '.join(c.quote.split())}”")
         if c.also_reported_by:
             lines.append(f"    also reported by: {', '.join(c.also_reported_by)}")
     if verbose:

@@ -77,9 +77,17 @@ def test_markers_are_checked_attached_renumbered_and_unsupported_dropped(app: Ne
 
 def test_the_model_saying_not_covered_is_a_refusal(app: Newsdesk) -> None:
     fake = FakeBackend().enqueue("The articles do not cover this.")
-    answer = engine(app, fake).ask("What did Peskov say about Europe's dialogue?")
+    answer = engine(app, fake).ask("Which outlet did Yvette Cooper speak to?")
     assert not answer.answered and answer.citations == []
     assert answer.text.startswith("The articles don't cover this.") and answer.closest
+
+
+def test_a_refusal_despite_strong_evidence_is_overruled_by_quotes(app: Newsdesk) -> None:
+    fake = FakeBackend().enqueue("The articles do not cover this.")
+    answer = engine(app, fake).ask(POWELL)
+    assert answer.answered and answer.backend == "extractive"
+    assert answer.citations and all(f"“{c.quote}” [{c.n}]" in answer.text
+                                    for c in answer.citations)
 
 
 @pytest.mark.parametrize(
@@ -102,8 +110,9 @@ def test_unanswerable_questions_are_refused_without_asking_the_model(
 
 def test_an_answer_no_evidence_supports_becomes_a_refusal(app: Newsdesk) -> None:
     fake = FakeBackend().enqueue("Bananas are an excellent source of potassium [1].")
-    answer = engine(app, fake).ask(POWELL)
-    assert not answer.answered and answer.unsupported
+    answer = engine(app, fake).ask("Which outlet did Yvette Cooper speak to?")
+    assert not answer.answered and answer.unsupported == [
+        "Bananas are an excellent source of potassium."]
 
 
 def test_instructions_in_the_question_are_text_not_orders(app: Newsdesk) -> None:
