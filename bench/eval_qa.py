@@ -31,6 +31,11 @@ from index.evidence import MIN_SUPPORT, content_words  # noqa: E402
 from index.llm import DEFAULT_MODEL_FILE  # noqa: E402
 
 
+def share(hits: list[bool]) -> float | None:
+    """The fraction of True, or None when there is nothing to count."""
+    return sum(hits) / len(hits) if hits else None
+
+
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
@@ -103,12 +108,11 @@ def evaluate(app: Newsdesk, backend: str, questions: list[dict[str, Any]]) -> di
         )
     answerable = [r for r in rows if r["should_answer"]]
     unanswerable = [r for r in rows if not r["should_answer"]]
-    fact_total = sum(len(r["facts"]) for r in answerable)
     return {
         "backend": engine.backend_name,
-        "key_fact_recall": sum(sum(r["facts"]) for r in answerable) / fact_total,
-        "refusal_accuracy": sum(not r["answered"] for r in unanswerable) / len(unanswerable),
-        "answered_when_answerable": sum(r["answered"] for r in answerable) / len(answerable),
+        "key_fact_recall": share([fact for r in answerable for fact in r["facts"]]),
+        "refusal_accuracy": share([not r["answered"] for r in unanswerable]),
+        "answered_when_answerable": share([r["answered"] for r in answerable]),
         "citations": cited,
         "citation_verbatim": verbatim / cited if cited else None,
         "citation_supporting": supported / cited if cited else None,
