@@ -94,8 +94,12 @@ class Store:
 
     @property
     def generation(self) -> int:
-        """Changes whenever a build changes the chunks; derived caches key on it."""
-        return int((self.collection.metadata or {}).get("generation", 0))
+        """Changes whenever a build (in any process) changes the chunks; derived caches key on
+        it. Read afresh each time: a collection object keeps the metadata it was fetched with."""
+        if self._collection is None:
+            return int((self.collection.metadata or {}).get("generation", 0))
+        fresh = self.client.get_collection(self.name, embedding_function=None)
+        return int((fresh.metadata or {}).get("generation", 0))
 
     def set_generation(self, generation: int) -> None:
         self.collection.modify(metadata={"generation": generation, "model": MODEL_ID})

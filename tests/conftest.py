@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -36,6 +42,56 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if name.startswith(("NEWSDESK_", "CHROMA_", "DISCORD_")):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    """A real Chroma server (`chroma run` from the chromadb package) on loopback, for the
+    whole session; stopped at the end."""
+    port = _free_port()
+    path = tmp_path_factory.mktemp("chroma-server")
+    chroma = Path(sys.executable).with_name("chroma")
+    process = subprocess.Popen(
+        [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the Chroma server did not start") from None
+            time.sleep(0.2)
+    yield "127.0.0.1", port
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(params=["embedded", "server"])
+def chroma(request: pytest.FixtureRequest) -> dict[str, object]:
+    """Settings for the embedded store or the Chroma server: the same tests run on both."""
+    if request.param == "embedded":
+        return {}
+    host, port = request.getfixturevalue("chroma_server")
+    import chromadb
+
+    client = chromadb.HttpClient(host=host, port=port)
+    for collection in client.list_collections():  # each test starts from an empty server
+        client.delete_collection(collection.name)
+    return {"chroma_host": host, "chroma_port": port}
 
 
 @pytest.fixture(scope="session")

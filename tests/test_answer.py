@@ -86,8 +86,7 @@ def test_a_refusal_despite_strong_evidence_is_overruled_by_quotes(app: Newsdesk)
     fake = FakeBackend().enqueue("The articles do not cover this.")
     answer = engine(app, fake).ask(POWELL)
     assert answer.answered and answer.backend == "extractive"
-    assert answer.citations and all(f"“{c.quote}” [{c.n}]" in answer.text
-                                    for c in answer.citations)
+    assert answer.citations and all(f"“{c.quote}” [{c.n}]" in answer.text for c in answer.citations)
 
 
 @pytest.mark.parametrize(
@@ -112,7 +111,8 @@ def test_an_answer_no_evidence_supports_becomes_a_refusal(app: Newsdesk) -> None
     fake = FakeBackend().enqueue("Bananas are an excellent source of potassium [1].")
     answer = engine(app, fake).ask("Which outlet did Yvette Cooper speak to?")
     assert not answer.answered and answer.unsupported == [
-        "Bananas are an excellent source of potassium."]
+        "Bananas are an excellent source of potassium."
+    ]
 
 
 def test_instructions_in_the_question_are_text_not_orders(app: Newsdesk) -> None:

@@ -12,15 +12,24 @@ from tests.conftest import REPO, SAMPLE
 
 
 def run(*args: str, cwd: Path) -> None:
-    result = subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True,
-                            timeout=600)
+    result = subprocess.run(
+        [sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=600
+    )
     assert result.returncode == 0, result.stderr[-2000:]
 
 
 def test_eval_qa_smoke(tmp_path: Path) -> None:
     out = tmp_path / "qa.json"
-    run(str(REPO / "bench" / "eval_qa.py"), "--backend", "extractive", "--limit", "6",
-        "--out", str(out), cwd=tmp_path)
+    run(
+        str(REPO / "bench" / "eval_qa.py"),
+        "--backend",
+        "extractive",
+        "--limit",
+        "6",
+        "--out",
+        str(out),
+        cwd=tmp_path,
+    )
     result = json.loads(out.read_text())
     assert result["questions"] == 6 and result["cores"]
     extractive = result["backends"]["extractive"]
@@ -35,9 +44,22 @@ def test_ingest_smoke(tmp_path: Path) -> None:
     for path in SAMPLE.glob("*.txt"):
         shutil.copy(path, corpus / path.name)
     out = tmp_path / "ingest.json"
-    run(str(REPO / "bench" / "ingest.py"), "--corpus", str(corpus.parent), "--limit", "4",
-        "--raw-sample", "10", "--no-change-runs", "1", "--changed-runs", "1", "--out", str(out),
-        cwd=tmp_path)
+    run(
+        str(REPO / "bench" / "ingest.py"),
+        "--corpus",
+        str(corpus.parent),
+        "--limit",
+        "4",
+        "--raw-sample",
+        "10",
+        "--no-change-runs",
+        "1",
+        "--changed-runs",
+        "1",
+        "--out",
+        str(out),
+        cwd=tmp_path,
+    )
     result = json.loads(out.read_text())
     assert result["full_build"]["added"] == 4 and result["full_build"]["chunks"] > 4
     assert result["no_change_rebuild"]["build_seconds_median"] < 5

@@ -38,9 +38,11 @@ def docs_in_chroma(app: Newsdesk) -> dict[str, int]:
     return counts
 
 
-def test_every_rebuild_case_with_exact_counts(make_app: MakeApp, articles: Path) -> None:
+def test_every_rebuild_case_with_exact_counts(
+    make_app: MakeApp, articles: Path, chroma: dict[str, object]
+) -> None:
     counting = CountingEmbedding()
-    app = make_app(embed=counting)
+    app = make_app(embed=counting, **chroma)
     first = app.build()
     assert (first.added, first.updated, first.removed, first.unchanged) == (4, 0, 0, 0)
     per_doc = docs_in_chroma(app)
@@ -80,9 +82,9 @@ def test_every_rebuild_case_with_exact_counts(make_app: MakeApp, articles: Path)
 
 
 def test_keyword_index_follows_every_rebuild(
-    make_app: MakeApp, articles: Path, tmp_path: Path
+    make_app: MakeApp, articles: Path, tmp_path: Path, chroma: dict[str, object]
 ) -> None:
-    app = make_app()
+    app = make_app(**chroma)
     app.build()
     data = tmp_path / "data"
     assert KeywordIndex.load(app.store, data).search("Zanzibar ferry", 5) == []
@@ -98,12 +100,15 @@ def test_keyword_index_follows_every_rebuild(
 
 
 def test_broken_files_are_skipped_and_the_build_goes_on(
-    make_app: MakeApp, articles: Path, caplog: pytest.LogCaptureFixture
+    make_app: MakeApp,
+    articles: Path,
+    caplog: pytest.LogCaptureFixture,
+    chroma: dict[str, object],
 ) -> None:
     (articles / "image.txt").write_bytes(b"\x89PNG\x00\x00\x00" * 100)
     (articles / "empty.md").write_text("")
     (articles / "dir.html").mkdir()  # a directory with an article's name is not an article
-    stats = make_app().build()
+    stats = make_app(**chroma).build()
     assert (stats.added, stats.skipped) == (4, 2)
     warnings = sorted(r.getMessage() for r in caplog.records if r.levelname == "WARNING")
     assert len(warnings) == 2
@@ -111,9 +116,12 @@ def test_broken_files_are_skipped_and_the_build_goes_on(
 
 
 def test_a_changed_embedding_model_rebuilds_everything(
-    make_app: MakeApp, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    make_app: MakeApp,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    chroma: dict[str, object],
 ) -> None:
-    app = make_app()
+    app = make_app(**chroma)
     app.build()
     app.catalog.set_meta("model", "old-model-v0")
     old = app.store.client.get_or_create_collection(
@@ -121,7 +129,7 @@ def test_a_changed_embedding_model_rebuilds_everything(
     )
     old.add(ids=["x"], embeddings=[[0.0] * 384], documents=["stale"])
     counting = CountingEmbedding()
-    app2 = make_app(embed=counting)
+    app2 = make_app(embed=counting, **chroma)
     stats = app2.build()
     assert counting.embedded == stats.chunks == app2.store.count()
     assert any(
@@ -132,9 +140,11 @@ def test_a_changed_embedding_model_rebuilds_everything(
     assert collection_name() in names
 
 
-def test_full_rebuild_reembeds_and_yields_the_same_chunks(make_app: MakeApp) -> None:
+def test_full_rebuild_reembeds_and_yields_the_same_chunks(
+    make_app: MakeApp, chroma: dict[str, object]
+) -> None:
     counting = CountingEmbedding()
-    app = make_app(embed=counting)
+    app = make_app(embed=counting, **chroma)
     app.build()
     before = chunk_set(app)
     counting.calls.clear()
@@ -192,7 +202,14 @@ def _write_corpus(directory: Path, n: int) -> None:
         (directory / f"story{k:03d}.txt").write_text("\n\n".join(paragraphs))
 
 
-def _index_process(articles: Path, data: Path) -> subprocess.Popen[bytes]:
+def _index_process(
+    articles: Path, data: Path, chroma: dict[str, object]
+) -> subprocess.Popen[bytes]:
+    server = (
+        {"CHROMA_HOST": str(chroma["chroma_host"]), "CHROMA_PORT": str(chroma["chroma_port"])}
+        if chroma
+        else {}
+    )
     return subprocess.Popen(
         [
             sys.executable,
@@ -207,7 +224,7 @@ def _index_process(articles: Path, data: Path) -> subprocess.Popen[bytes]:
         cwd=REPO,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        env={**os.environ, "PYTHONPATH": str(REPO), **server},
     )
 
 
@@ -221,14 +238,15 @@ def _indexed_articles(data: Path) -> int:
 
 @pytest.mark.parametrize("trial", range(3))
 def test_a_killed_build_leaves_an_answering_index_and_the_next_completes_it(
-    tmp_path: Path, make_app: MakeApp, trial: int
+    tmp_path: Path, make_app: MakeApp, trial: int, chroma: dict[str, object]
 ) -> None:
     corpus, data = tmp_path / "big", tmp_path / "data"
     _write_corpus(corpus, 24)
+    # The reference is a clean build in the embedded store: ids and texts must match exactly.
     reference = make_app(articles_dir=corpus, data_dir=tmp_path / "reference")
     reference.build()
 
-    first = _index_process(corpus, data)
+    first = _index_process(corpus, data, chroma)
     deadline = time.monotonic() + 120
     wanted = 1 + trial * 6  # kill after 1, 7 and 13 articles were recorded
     while _indexed_articles(data) < wanted and first.poll() is None:
@@ -239,14 +257,14 @@ def test_a_killed_build_leaves_an_answering_index_and_the_next_completes_it(
     first.wait()
     assert first.returncode == -signal.SIGKILL, "the build finished before it was killed"
 
-    app = make_app(articles_dir=corpus, data_dir=data)
+    app = make_app(articles_dir=corpus, data_dir=data, **chroma)
     assert app.store.count() > 0
     hits = app.store.collection.query(
         query_embeddings=app.embedder.embed(["ferry strike"]), n_results=3
     )
     assert hits["ids"][0], "the killed index still answers"
 
-    second = _index_process(corpus, data)
+    second = _index_process(corpus, data, chroma)
     assert second.wait(timeout=300) == 0, second.stderr.read() if second.stderr else ""
     assert chunk_set(app) == chunk_set(reference), "same chunks as a clean build, no duplicates"
     keyword = KeywordIndex.load(app.store, data)

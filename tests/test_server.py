@@ -1,0 +1,86 @@
+"""Chroma in client-server mode: an indexer process and an answering process share a server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from index.app import Newsdesk
+from tests.conftest import REPO
+
+MakeApp = Callable[..., Newsdesk]
+
+
+def index_process(articles: Path, data: Path, host: str, port: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "index.cli",
+            "--articles",
+            str(articles),
+            "--data-dir",
+            str(data),
+            "index",
+            "--json",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO), "CHROMA_HOST": host, "CHROMA_PORT": str(port)},
+    )
+
+
+def test_one_process_rebuilds_while_another_keeps_answering(
+    make_app: MakeApp, articles: Path, tmp_path: Path, chroma_server: tuple[str, int]
+) -> None:
+    import chromadb
+
+    host, port = chroma_server
+    for collection in chromadb.HttpClient(host=host, port=port).list_collections():
+        chromadb.HttpClient(host=host, port=port).delete_collection(collection.name)
+    first = index_process(articles, tmp_path / "indexer", host, port)
+    assert first.wait(timeout=300) == 0, first.stderr.read() if first.stderr else ""
+
+    # The answering side has its own data dir (another machine, in production).
+    app = make_app(data_dir=tmp_path / "answerer", chroma_host=host, chroma_port=port)
+    engine = app.engine()
+    assert engine.ask("What did Yvette Cooper say about Putin?").answered
+    question = "Why did the Zanzibar ferry strike end?"
+    assert not engine.ask(question).answered
+
+    for k in range(30):  # enough articles that the rebuild takes a while
+        (articles / f"filler{k}.txt").write_text(
+            f"Harbour report {k}\n\n" + f"The harbour authority published weekly report {k}. " * 40
+        )
+    (articles / "zanzibar.txt").write_text(
+        "Zanzibar ferry strike ends\n\nThe Zanzibar ferry strike ended on Monday after the "
+        "workers accepted a pay rise of twelve percent."
+    )
+    second = index_process(articles, tmp_path / "indexer", host, port)
+    answered_during = 0
+    while second.poll() is None:
+        answer = engine.ask("What did Yvette Cooper say about Putin?")
+        assert answer.answered
+        answered_during += 1
+    assert second.returncode == 0, second.stderr.read() if second.stderr else ""
+    assert answered_during >= 1, "the answering process kept answering during the rebuild"
+
+    answer = engine.ask(question)  # same process, no restart
+    assert answer.answered and "twelve percent" in answer.text
+    assert answer.citations[0].doc_id == "zanzibar"
+    keyword = engine.retriever.keyword_index()
+    assert any(m["doc_id"] == "zanzibar" for m in keyword.metadatas), "BM25 side too"
+
+
+def test_an_unreachable_server_is_one_clear_error(make_app: MakeApp, tmp_path: Path) -> None:
+    from index.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"cannot reach the Chroma server at 127\.0\.0\.1:9 "):
+        make_app(chroma_host="127.0.0.1", chroma_port=9).store.count()
