@@ -13,6 +13,7 @@ Idempotent and crash-safe by construction:
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
@@ -26,6 +27,7 @@ from index.articles import Article, ArticleError, discover, file_hash, load
 from index.catalog import Catalog, chunk_id
 from index.chunking import chunk
 from index.embeddings import MODEL_ID, MiniLMEmbedding
+from index.errors import NewsdeskError
 from index.store import Store, build_lock, collection_name
 
 log = logging.getLogger(__name__)
@@ -112,7 +114,13 @@ class Builder:
         """Bring the index in step with `articles_dir`; returns what changed."""
         started = time.perf_counter()
         with build_lock(self.data_dir, wait=lock_wait):
-            stats = self._build(articles_dir, full=full, progress=progress)
+            try:
+                stats = self._build(articles_dir, full=full, progress=progress)
+            except (OSError, sqlite3.Error) as exc:  # a full or read-only disk, typically
+                raise NewsdeskError(
+                    f"the index could not be written ({exc}); what was indexed before is "
+                    "intact: fix the cause and run `newsdesk index` again"
+                ) from exc
         stats.seconds = time.perf_counter() - started
         return stats
 

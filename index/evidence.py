@@ -29,6 +29,7 @@ MIN_RELEVANCE = 0.52
 STRONG_EVIDENCE = 0.7
 MIN_SUPPORT = 0.52  # an answer sentence this close to an evidence sentence is supported
 MMR_LAMBDA = 0.7  # relevance against novelty when choosing evidence
+MIN_CLAIM_WORDS = 3
 
 _STEM = Stemmer.Stemmer("english")
 _STOP = set(STOPWORDS_EN) | {"said", "says", "say", "would", "could", "also", "did", "does"}
@@ -145,9 +146,15 @@ def relevant(question: str, evidence: list[Evidence], hits: list[Hit]) -> bool:
     asked = names(question)
     if not asked:
         return True
-    words = {w.lower() for h in hits for w in re.findall(r"\w+", h.text)}
-    words |= {w.lower() for h in hits for w in re.findall(r"\w+", str(h.meta["title"]))}
-    return all(difflib.get_close_matches(name, words, n=1, cutoff=0.8) for name in asked)
+    texts = [h.text for h in hits] + [str(h.meta["title"]) for h in hits]
+    return not unknown(asked, texts)
+
+
+def unknown(wanted: set[str], texts: list[str]) -> set[str]:
+    """The words of `wanted` that no text uses, allowing inflection and small misspellings
+    ("Russian" is found in "Russia", "Powel" in "Powell")."""
+    words = {w.lower() for text in texts for w in re.findall(r"\w+", text)}
+    return {w for w in wanted if not difflib.get_close_matches(w, words, n=1, cutoff=0.8)}
 
 
 @dataclass
@@ -166,9 +173,7 @@ def check(answer: str, evidence: list[Evidence], embedder: MiniLMEmbedding) -> l
     plain = [re.sub(r"\s*\[\d+(?:\s*,\s*\d+)*\]", "", p).strip() for p in parts]
     vectors = embedder.embed(plain + [e.quote for e in evidence])
     claims, quotes = vectors[: len(plain)], vectors[len(plain) :]
-    known_names = set().union(
-        *(names(e.quote) | names(str(e.hit.meta.get("title", ""))) for e in evidence)
-    )
+    sources = [e.quote for e in evidence] + [str(e.hit.meta.get("title", "")) for e in evidence]
     result = []
     for part, text, vector in zip(parts, plain, claims, strict=True):
         similarity = quotes @ vector
@@ -185,6 +190,11 @@ def check(answer: str, evidence: list[Evidence], embedder: MiniLMEmbedding) -> l
         ]
         if not cites and support.max() >= MIN_SUPPORT:
             cites = [int(support.argmax()) + 1]
-        invented = names(text) - known_names
-        result.append(Claim(text, cites, bool(cites) and not invented))
+        # Names and numbers the evidence never mentions are the model's, not the articles'.
+        invented = unknown(names(text), sources) | (
+            set(re.findall(r"\d+(?:[.,]\d+)?", text))
+            - set(re.findall(r"\d+(?:[.,]\d+)?", " ".join(sources)))
+        )
+        claim = len(text.split()) >= MIN_CLAIM_WORDS  # "HACKED." asserts nothing
+        result.append(Claim(text, cites, bool(cites) and claim and not invented))
     return result

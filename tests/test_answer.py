@@ -186,3 +186,33 @@ def test_first_ask_builds_a_missing_index(make_app: MakeApp, tmp_path: Path) -> 
     assert not app.is_built()
     answer = app.engine().ask(POWELL)
     assert app.is_built() and answer.answered
+
+
+def test_a_story_reported_by_several_outlets_is_cited_once(app: Newsdesk, articles: Path) -> None:
+    original = (articles / "003_82cedb1ca88c2249.txt").read_text()
+    rewritten = original.replace(
+        "UK rejects calls to reopen talks with Putin",
+        "Britain rejects calls to reopen talks with Putin",
+    )
+    (articles / "reprint_caliber.txt").write_text(rewritten)
+    app.build()
+    clusters = {s.doc_id: s.cluster for s in app.sources()}
+    assert clusters["reprint_caliber"] == clusters["003_82cedb1ca88c2249"]
+    assert clusters["000_a6a0d073fde4603f"] == "000_a6a0d073fde4603f"
+    answer = engine(app).ask("What did Yvette Cooper say about Putin and peace?")
+    quotes = [c.quote for c in answer.citations]
+    assert len(quotes) == len(set(quotes)), "the same text is not cited twice"
+    cited = {c.doc_id for c in answer.citations}
+    assert len(cited & {"003_82cedb1ca88c2249", "reprint_caliber"}) == 1
+    also = {d for c in answer.citations for d in c.also_reported_by}
+    assert also & {"003_82cedb1ca88c2249", "reprint_caliber"}
+
+
+def test_numbers_the_evidence_never_gives_are_dropped(app: Newsdesk) -> None:
+    fake = FakeBackend().enqueue(
+        "Cooper said she is still not seeing evidence that Putin wants peace [1]. "
+        "Cooper said that 40,000 British troops are ready to deploy [1]."
+    )
+    answer = engine(app, fake).ask("What did Yvette Cooper say about Putin and peace?")
+    assert answer.answered and "40,000" not in answer.text
+    assert answer.unsupported == ["Cooper said that 40,000 British troops are ready to deploy."]

@@ -4,6 +4,7 @@ dpytest for messages and mentions, spec'd Interaction fakes for slash commands."
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -424,3 +425,31 @@ def test_bot_without_a_token_exits_at_once_with_one_line(articles: Path, tmp_pat
     ]
     assert time.monotonic() - started < 30
     _ = factories  # dpytest's factories stay importable: the fake gateway is intact
+
+
+async def test_a_streaming_answer_is_edited_in_at_most_once_a_second(bot: NewsdeskBot) -> None:
+    class Trickle(FakeBackend):
+        def stream(self, messages: list[Message], max_tokens: int) -> Iterator[str]:
+            for word in super().stream(messages, max_tokens):
+                time.sleep(0.1)
+                yield word
+
+    text = (
+        "Powell was keen to outline the stance of the Europeans but showed limited "
+        "interest in hearing the Russian perspective, the Kremlin said [1]."
+    )
+    bot.engine.backend = Trickle().enqueue(text)
+    it = interaction(bot)
+    edits: list[tuple[float, str]] = []
+
+    async def record(**kwargs: Any) -> None:
+        edits.append((time.monotonic(), kwargs.get("content", "")))
+
+    it.edit_original_response = AsyncMock(side_effect=record)
+    await ask_command.callback(it, question=POWELL)
+    drafts = [(t, c) for t, c in edits if c.endswith(" …")]
+    assert len(drafts) >= 1, "the draft was shown while the model wrote"
+    assert all(len(c) <= 2000 for _, c in edits)
+    gaps = [b[0] - a[0] for a, b in itertools.pairwise(drafts)]
+    assert all(gap >= 0.9 for gap in gaps), gaps
+    assert edits[-1][1].startswith("Powell was keen"), "the checked answer replaces the draft"
