@@ -89,14 +89,18 @@ class Retriever:
                 self._keyword = KeywordIndex.load(self.store, self.data_dir)
             return self._keyword
 
-    def retrieve(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
+    def retrieve(
+        self, query: str, k: int, filters: Filters | None = None, mode: str = "hybrid"
+    ) -> list[Hit]:
+        """The best `k` chunks; `mode` "dense" or "keyword" uses one side only (for benchmarks)."""
         filters = filters or Filters()
         keyword = self.keyword_index()
         if not keyword.ids:
             raise IndexNotBuilt("the index is empty: add articles and run `newsdesk index`")
         found: dict[str, dict[str, Any]] = {}
         retriever = self._index.as_retriever(similarity_top_k=CANDIDATES, filters=filters.llama())
-        for rank, hit in enumerate(retriever.retrieve(query)):
+        dense = retriever.retrieve(query) if mode != "keyword" else []
+        for rank, hit in enumerate(dense):
             cosine = 1.0 + math.log(max(hit.score or 1e-9, 1e-9))  # exp(-distance) back to cos
             found[hit.node.node_id] = {
                 "text": hit.node.get_content(),
@@ -108,7 +112,7 @@ class Retriever:
         mask = None
         if filters.since or filters.source:
             mask = np.array([filters.allows(m) for m in keyword.metadatas], dtype=np.float32)
-        rows = keyword.search(query, CANDIDATES, mask)
+        rows = keyword.search(query, CANDIDATES, mask) if mode != "dense" else []
         missing = [keyword.ids[row] for row, _ in rows if keyword.ids[row] not in found]
         texts = dict(zip(missing, self._documents(missing), strict=True))
         for rank, (row, score) in enumerate(rows):

@@ -35,7 +35,8 @@ def test_eval_qa_smoke(tmp_path: Path) -> None:
     extractive = result["backends"]["extractive"]
     assert extractive["citation_verbatim"] == 1.0
     assert 0 <= extractive["key_fact_recall"] <= 1 and len(extractive["rows"]) == 6
-    assert result["retrieval"]["hit@3"] >= 0.8
+    assert set(result["retrieval"]) == {"hybrid", "dense", "keyword"}
+    assert result["retrieval"]["hybrid"]["hit@3"] >= 0.8
 
 
 def test_ingest_smoke(tmp_path: Path) -> None:
@@ -65,3 +66,16 @@ def test_ingest_smoke(tmp_path: Path) -> None:
     assert result["no_change_rebuild"]["build_seconds_median"] < 5
     assert result["one_changed_rebuild"]["embedded_median"] >= 1
     assert result["build_vs_raw_ratio"] > 0
+
+
+def test_load_smoke(tmp_path: Path) -> None:
+    out = tmp_path / "load.json"
+    run(str(REPO / "bench" / "load.py"), "--quick", "--out", str(out), cwd=tmp_path)
+    result = json.loads(out.read_text())
+    assert [row["askers"] for row in result["engine"]] == [1, 4, 16]
+    assert all(row["questions_per_s"] > 0 for row in result["engine"])
+    sixteen = result["bot"][-1]
+    assert sixteen["answered"] == 2 and sixteen["busy"] == 14 and sixteen["other"] == 0, (
+        "beyond the cap the bot says busy instead of queueing"
+    )
+    assert len(result["soak"]["rss_samples_bytes"]) == 10
