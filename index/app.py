@@ -73,7 +73,13 @@ class Newsdesk:
         self, *, full: bool = False, progress: bool = False, lock_wait: float = 0.0
     ) -> BuildStats:
         """Bring the index in step with the articles dir (see `index.build`)."""
-        builder = Builder(self.store, self.catalog, self.embedder, self.settings.data_dir)
+        builder = Builder(
+            self.store,
+            self.catalog,
+            self.embedder,
+            self.settings.data_dir,
+            batch_chunks=self.settings.build_batch,
+        )
         return builder.build(
             self.settings.articles_dir, full=full, progress=progress, lock_wait=lock_wait
         )

@@ -32,7 +32,6 @@ from index.store import Store, build_lock, collection_name
 
 log = logging.getLogger(__name__)
 
-FLUSH_CHUNKS = 64  # embed and write in batches of about this many chunks
 MAX_HEADER_TOKENS = 48  # a longer title is not repeated in front of every chunk
 
 
@@ -96,12 +95,21 @@ def published_ts(value: str) -> int:
 
 class Builder:
     def __init__(
-        self, store: Store, catalog: Catalog, embedder: MiniLMEmbedding, data_dir: Path
+        self,
+        store: Store,
+        catalog: Catalog,
+        embedder: MiniLMEmbedding,
+        data_dir: Path,
+        batch_chunks: int = 256,
     ) -> None:
         self.store = store
         self.catalog = catalog
         self.embedder = embedder
         self.data_dir = data_dir
+        # Chunks embedded and written together: a larger pool pads less (texts are
+        # length-sorted inside it); a smaller one loses less work to a crash.
+        self.batch_chunks = batch_chunks
+        self._pending: set[str] = set()  # articles a killed build may have left in Chroma
 
     def build(
         self,
@@ -142,7 +150,8 @@ class Builder:
 
         files = discover(articles_dir)
         known = catalog.file_hashes()
-        for doc_id in set(catalog.pending()) - set(files):  # written, never recorded
+        self._pending = set(catalog.pending())
+        for doc_id in self._pending - set(files):  # written, never recorded
             collection.delete(where={"doc_id": doc_id})
             catalog.clear_pending([doc_id])
         for doc_id in sorted(set(known) - set(files)):
@@ -162,7 +171,7 @@ class Builder:
             if prepared is None:
                 continue
             batch.append(prepared)
-            if sum(len(p.spans) for p in batch) >= FLUSH_CHUNKS:
+            if sum(len(p.spans) for p in batch) >= self.batch_chunks:
                 self._write(batch, stats)
                 batch = []
         if batch:
@@ -226,6 +235,8 @@ class Builder:
             ids=ids, embeddings=vectors, documents=documents, metadatas=metadatas
         )
         for p in batch:
+            if p.is_new and p.article.doc_id not in self._pending:
+                continue  # no older version can be in Chroma
             self.store.collection.delete(
                 where={
                     "$and": [

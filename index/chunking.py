@@ -132,10 +132,16 @@ def chunk(
         raise ValueError(f"header of {header_tokens} tokens leaves no room for text")
     target = min(target, limit)
     pieces: list[Span] = []
+    sizes: list[int] = []
     spans = sentences(text)
     for span, n in zip(spans, count_tokens([text[s.start : s.end] for s in spans]), strict=True):
-        pieces.extend(_cut(text, span, count_tokens, limit) if n > limit else [span])
-    sizes = count_tokens([text[p.start : p.end] for p in pieces])
+        if n > limit:
+            cut = _cut(text, span, count_tokens, limit)
+            pieces.extend(cut)
+            sizes.extend(count_tokens([text[p.start : p.end] for p in cut]))
+        else:
+            pieces.append(span)
+            sizes.append(n)
 
     chunks: list[Span] = []
     i = 0

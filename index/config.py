@@ -31,6 +31,7 @@ class Settings:
     openai_model: str = "gpt-4o-mini"
     openai_api_key: str | None = field(default=None, repr=False)
     top_k: int = 6
+    build_batch: int = 256  # chunks embedded and written together by `newsdesk index`
     max_question_chars: int = 1000
     chroma_host: str | None = None
     chroma_port: int = 8000
@@ -104,6 +105,7 @@ _VARIABLES: list[tuple[str, str, Any]] = [
     ("NEWSDESK_OPENAI_MODEL", "openai_model", str),
     ("NEWSDESK_OPENAI_API_KEY", "openai_api_key", str),
     ("NEWSDESK_TOP_K", "top_k", _positive_int),
+    ("NEWSDESK_BUILD_BATCH", "build_batch", _positive_int),
     ("NEWSDESK_MAX_QUESTION_CHARS", "max_question_chars", _positive_int),
     ("CHROMA_HOST", "chroma_host", str),
     ("CHROMA_PORT", "chroma_port", _positive_int),

@@ -11,6 +11,7 @@ import time
 import urllib.request
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -107,6 +108,33 @@ def articles(tmp_path: Path) -> Path:
     return target
 
 
+def newsdesk(
+    articles: Path,
+    data: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    cwd: Path = REPO,
+    **popen: Any,
+) -> subprocess.Popen[str]:
+    """`newsdesk --articles A --data-dir D ARGS...` as a process of its own: the real CLI."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "index.cli",
+            "--articles",
+            str(articles),
+            "--data-dir",
+            str(data),
+            *args,
+        ],
+        cwd=cwd,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
+        **popen,
+    )
+
+
 @pytest.fixture
 def make_app(tmp_path: Path, articles: Path, embedder: MiniLMEmbedding) -> Iterator:
     apps: list[Newsdesk] = []
@@ -126,3 +154,11 @@ def make_app(tmp_path: Path, articles: Path, embedder: MiniLMEmbedding) -> Itera
     yield make
     for app in apps:
         app.close()
+
+
+@pytest.fixture
+def app(make_app: Any) -> Newsdesk:
+    """The sample articles, indexed, answering extractively."""
+    app: Newsdesk = make_app()
+    app.build()
+    return app

@@ -17,13 +17,6 @@ MakeApp = Callable[..., Newsdesk]
 POWELL = "Why did the Powell–Ushakov call fail?"
 
 
-@pytest.fixture
-def app(make_app: MakeApp) -> Newsdesk:
-    app = make_app()
-    app.build()
-    return app
-
-
 def engine(app: Newsdesk, fake: FakeBackend | None = None) -> Engine:
     e = app.engine()
     e.backend = fake

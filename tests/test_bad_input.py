@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,18 +18,11 @@ from index.answer import Engine
 from index.app import Newsdesk
 from index.cli import cli
 from index.errors import BadQuestion, NewsdeskError
-from tests.conftest import REPO
+from tests.conftest import newsdesk
 from tests.fakes import FakeBackend
 
 MakeApp = Callable[..., Newsdesk]
 POWELL = "Why did the Powell–Ushakov call fail?"
-
-
-@pytest.fixture
-def app(make_app: MakeApp) -> Newsdesk:
-    app = make_app()
-    app.build()
-    return app
 
 
 @pytest.fixture
@@ -252,21 +243,13 @@ def test_twenty_sigkills_at_random_points_never_lose_or_duplicate_anything(
         if trial % 2:  # and change the corpus between others, so rebuilds have work to do
             victim = corpus / f"r{rng.randrange(12):02d}.txt"
             victim.write_text(victim.read_text() + f" Update {trial}.")
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "index.cli",
-                "--articles",
-                str(corpus),
-                "--data-dir",
-                str(data),
-                "index",
-            ],
-            cwd=REPO,
+        process = newsdesk(
+            corpus,
+            data,
+            "index",
+            env={"NEWSDESK_BUILD_BATCH": "32"},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            env={**os.environ, "PYTHONPATH": str(REPO)},
         )
         time.sleep(rng.uniform(1.5, 6.0))
         process.send_signal(signal.SIGKILL)
@@ -290,26 +273,11 @@ def test_two_index_runs_at_once_the_second_refuses(articles: Path, tmp_path: Pat
     from index.store import build_lock
 
     with build_lock(tmp_path / "d"):
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "index.cli",
-                "--articles",
-                str(articles),
-                "--data-dir",
-                str(tmp_path / "d"),
-                "index",
-            ],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            env={**os.environ, "PYTHONPATH": str(REPO)},
-            timeout=120,
+        process = newsdesk(
+            articles, tmp_path / "d", "index", stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
-    assert result.returncode == 1
+        _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 1
     assert (
-        result.stderr.strip()
-        .splitlines()[-1]
-        .startswith("Error: another `newsdesk index` is rebuilding")
+        stderr.strip().splitlines()[-1].startswith("Error: another `newsdesk index` is rebuilding")
     )

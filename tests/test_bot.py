@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
@@ -18,12 +20,12 @@ import discord.ext.test as dpytest
 import pytest
 import pytest_asyncio
 from discord.ext.test import backend as dpy_backend
-from discord.ext.test import factories
 
 from bot.client import NewsdeskBot, ask_command, reindex_command, sources_command, status_command
 from bot.config import BotSettings
 from index.app import Newsdesk
 from index.llm import Message
+from tests.conftest import REPO, newsdesk
 from tests.fakes import FakeBackend
 
 MakeApp = Callable[..., Newsdesk]
@@ -62,13 +64,6 @@ async def _start_thread(
     }
     channel.guild._add_thread(discord.Thread(guild=channel.guild, state=self.state, data=data))
     return data
-
-
-@pytest.fixture
-def app(make_app: MakeApp) -> Newsdesk:
-    app = make_app()
-    app.build()
-    return app
 
 
 @pytest.fixture
@@ -378,11 +373,6 @@ async def test_feedback_is_appended_for_the_operator(bot: NewsdeskBot, app: News
 
 
 def test_importing_the_bot_needs_no_token(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
-    from tests.conftest import REPO
-
     result = subprocess.run(
         [sys.executable, "-c", "import bot.client, bot.cli"],
         cwd=REPO,
@@ -395,36 +385,23 @@ def test_importing_the_bot_needs_no_token(tmp_path: Path) -> None:
 
 
 def test_bot_without_a_token_exits_at_once_with_one_line(articles: Path, tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
-    from tests.conftest import REPO
-
     started = time.monotonic()
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "index.cli",
-            "--articles",
-            str(articles),
-            "--data-dir",
-            str(tmp_path / "d"),
-            "bot",
-        ],
+    process = newsdesk(
+        articles,
+        tmp_path / "d",
+        "bot",
         cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "DISCORD_TOKEN": ""},
+        env={"DISCORD_TOKEN": ""},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
-    assert result.returncode != 0
-    assert result.stderr.strip().splitlines() == [
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode != 0
+    assert stderr.strip().splitlines() == [
         "Error: DISCORD_TOKEN is not set: put your bot's token in .env (see .env.example and "
         "the README's Discord section)"
     ]
     assert time.monotonic() - started < 30
-    _ = factories  # dpytest's factories stay importable: the fake gateway is intact
 
 
 async def test_a_streaming_answer_is_edited_in_at_most_once_a_second(bot: NewsdeskBot) -> None:
@@ -453,3 +430,49 @@ async def test_a_streaming_answer_is_edited_in_at_most_once_a_second(bot: Newsde
     gaps = [b[0] - a[0] for a, b in itertools.pairwise(drafts)]
     assert all(gap >= 0.9 for gap in gaps), gaps
     assert edits[-1][1].startswith("Powell was keen"), "the checked answer replaces the draft"
+
+
+def test_a_token_discord_rejects_exits_at_once_with_one_line(
+    articles: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Discord's login endpoint, faked on loopback, answers 401 as the real one does."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    from click.testing import CliRunner
+
+    from index.cli import _add_plugin_commands, cli
+
+    class Discord(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            body = b'{"message": "401: Unauthorized", "code": 0}'
+            self.send_response(401)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Discord)
+    Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setattr(
+        discord.http.Route, "BASE", f"http://127.0.0.1:{server.server_address[1]}/api/v10"
+    )
+    _add_plugin_commands()
+    started = time.monotonic()
+    try:
+        result = CliRunner().invoke(
+            cli,
+            ["--articles", str(articles), "--data-dir", str(tmp_path / "d"), "bot"],
+            env={"DISCORD_TOKEN": "not-a-real-token", "NEWSDESK_LLM": "extractive"},
+        )
+    finally:
+        server.shutdown()
+    assert result.exit_code == 1
+    assert (
+        result.stderr.strip().splitlines()[-1].startswith("Error: Discord rejected DISCORD_TOKEN")
+    )
+    assert "not-a-real-token" not in result.stderr + result.stdout
+    assert time.monotonic() - started < 60

@@ -2,38 +2,27 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from index.app import Newsdesk
-from tests.conftest import REPO
+from tests.conftest import newsdesk
 
 MakeApp = Callable[..., Newsdesk]
 
 
 def index_process(articles: Path, data: Path, host: str, port: int) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "index.cli",
-            "--articles",
-            str(articles),
-            "--data-dir",
-            str(data),
-            "index",
-            "--json",
-        ],
-        cwd=REPO,
+    return newsdesk(
+        articles,
+        data,
+        "index",
+        "--json",
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO), "CHROMA_HOST": host, "CHROMA_PORT": str(port)},
+        env={"CHROMA_HOST": host, "CHROMA_PORT": str(port)},
     )
 
 
