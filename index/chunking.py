@@ -143,6 +143,30 @@ def chunk(
             pieces.append(span)
             sizes.append(n)
 
+    # Pack by the sentences' own counts, then measure the real slices in one call: joining
+    # sentences can merge tokens at the seams. Only if a slice is over the limit, pack again
+    # measuring every candidate (slow, and rare: the target leaves a margin).
+    fast = _pack(pieces, sizes, target, overlap)
+    slices = [text[p.start : p.end] for p in fast]
+    if all(n <= limit for n in count_tokens(slices)):
+        return fast
+    return _pack(
+        pieces,
+        sizes,
+        target,
+        overlap,
+        fits=lambda span: count_tokens([text[span.start : span.end]])[0] <= limit,
+    )
+
+
+def _pack(
+    pieces: list[Span],
+    sizes: list[int],
+    target: int,
+    overlap: int,
+    fits: Callable[[Span], bool] | None = None,
+) -> list[Span]:
+    """Whole pieces into chunks of about `target` tokens sharing up to `overlap` tokens."""
     chunks: list[Span] = []
     i = 0
     while i < len(pieces):
@@ -151,8 +175,7 @@ def chunk(
             total += sizes[j]
             j += 1
         chunk_span = Span(pieces[i].start, pieces[j - 1].end)
-        # Measure the real slice: joining sentences can merge tokens at the seams.
-        while count_tokens([text[chunk_span.start : chunk_span.end]])[0] > limit and j - 1 > i:
+        while fits is not None and not fits(chunk_span) and j - 1 > i:
             j -= 1
             chunk_span = Span(pieces[i].start, pieces[j - 1].end)
         chunks.append(chunk_span)

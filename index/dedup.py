@@ -18,11 +18,14 @@ THRESHOLD = 0.5  # estimated Jaccard similarity of the shingle sets
 SCHEME = "affine32"  # stored signatures must be read back with the scheme that made them
 
 
+_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME).permutations
+
+
 def signature(text: str) -> bytes:
     """The MinHash signature of a text's word shingles, as bytes to store."""
     words = re.findall(r"\w+", text.lower())
     shingles = {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(max(1, len(words) - 2))}
-    minhash = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME)
+    minhash = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME, permutations=_PERMUTATIONS)
     minhash.update_batch([s.encode() for s in shingles])
     return np.asarray(minhash.hashvalues, dtype=np.uint64).tobytes()
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 
 from index.articles import load_all
 from index.chunking import MODEL_MAX_TOKENS, chunk, sentences
@@ -66,3 +67,16 @@ def test_tokenizer_reads_256_wordpieces_not_128(embedder: MiniLMEmbedding) -> No
     assert len(embedder.tokenizer.encode(long).ids) == MODEL_MAX_TOKENS
     short = embedder.tokenizer.encode("short text")
     assert len(short.ids) == 4, "no padding to a fixed length"
+
+
+def test_chunks_stay_within_the_limit_when_seams_cost_tokens() -> None:
+    """A tokenizer for which joining sentences costs extra (as merged wordpieces can)."""
+
+    def count(texts: Sequence[str]) -> list[int]:
+        return [len(t.split()) + 10 * t.count(". ") for t in texts]
+
+    text = " ".join(f"Sentence number {i} has exactly seven words." for i in range(120))
+    spans = chunk(text, count, target=200, overlap=20, header_tokens=54)  # limit 200
+    assert all(count([text[s.start : s.end]])[0] <= 200 for s in spans)
+    assert spans[0].start == 0 and spans[-1].end == len(text)
+    assert all(b.start <= a.end for a, b in itertools.pairwise(spans)), "nothing skipped"
