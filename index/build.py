@@ -25,7 +25,7 @@ from tqdm import tqdm
 from index import dedup, keyword
 from index.articles import Article, ArticleError, discover, file_hash, load
 from index.catalog import Catalog, chunk_id
-from index.chunking import chunk
+from index.chunking import CHUNKER_VERSION, chunk
 from index.embeddings import MODEL_ID, MiniLMEmbedding
 from index.errors import NewsdeskError
 from index.store import Store, build_lock, collection_name
@@ -143,10 +143,19 @@ class Builder:
                 MODEL_ID,
             )
             full = True
+        previous_chunker = catalog.get_meta("chunker")
+        if previous_chunker is not None and previous_chunker != CHUNKER_VERSION and not full:
+            log.warning(
+                "the chunker changed (version %s to %s): re-chunking every article",
+                previous_chunker,
+                CHUNKER_VERSION,
+            )
+            full = True
         if full:
             catalog.clear()
             catalog.set_meta("dirty", "1")
         catalog.set_meta("model", MODEL_ID)
+        catalog.set_meta("chunker", CHUNKER_VERSION)
 
         files = discover(articles_dir)
         known = catalog.file_hashes()

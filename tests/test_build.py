@@ -287,3 +287,18 @@ def test_a_crash_between_chroma_and_catalog_then_an_edit_leaves_no_stale_chunks(
     reference = make_app(data_dir=tmp_path / "reference")
     reference.build()
     assert chunk_set(app) == chunk_set(reference)
+
+
+def test_a_changed_chunker_rechunks_everything(
+    make_app: MakeApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = make_app()
+    app.build()
+    before = chunk_set(app)
+    app.catalog.set_meta("chunker", "0")
+    counting = CountingEmbedding()
+    stats = make_app(embed=counting).build()
+    assert counting.embedded == stats.chunks == len(before)
+    assert chunk_set(app) == before, "same chunker code, same chunks, no leftovers"
+    assert any("chunker changed (version 0 to" in r.getMessage() for r in caplog.records)
+    assert app.catalog.get_meta("chunker") != "0"
