@@ -144,7 +144,8 @@ class Builder:
             )
             full = True
         previous_chunker = catalog.get_meta("chunker")
-        if previous_chunker is not None and previous_chunker != CHUNKER_VERSION and not full:
+        indexed = catalog.counts()[0] > 0
+        if indexed and previous_chunker != CHUNKER_VERSION and not full:
             log.warning(
                 "the chunker changed (version %s to %s): re-chunking every article",
                 previous_chunker,
