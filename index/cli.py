@@ -188,29 +188,7 @@ def _add_plugin_commands() -> None:
     """Commands other packages add (the Discord bot adds `bot`); the core never imports them."""
     for entry in entry_points(group="newsdesk.commands"):
         if entry.name not in cli.commands:
-            cli.add_command(_LazyCommand(entry.name, entry))
-
-
-class _LazyCommand(click.Command):
-    """A plugin command that is imported only when it runs (`newsdesk --help` stays fast)."""
-
-    def __init__(self, name: str, entry: Any) -> None:
-        super().__init__(
-            name,
-            help=f"Run `newsdesk {name} --help` for details.",
-            context_settings={
-                "ignore_unknown_options": True,
-                "allow_extra_args": True,
-                "help_option_names": [],
-            },
-        )
-        self.entry = entry
-
-    def invoke(self, ctx: click.Context) -> Any:
-        command: click.Command = self.entry.load()
-        return command.main(
-            ctx.args, prog_name=f"newsdesk {self.name}", obj=ctx.obj, standalone_mode=False
-        )
+            cli.add_command(entry.load(), entry.name)
 
 
 def main() -> None:
