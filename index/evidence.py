@@ -23,10 +23,11 @@ MAX_EVIDENCE = 5
 SENTENCE_CHUNKS = 4  # sentences are embedded at query time: bound how many
 # Evidence scores (cosine + word overlap) of the best sentence, measured on bench/qa_dev.jsonl:
 # answerable questions 0.53-0.99, unanswerable 0.35-0.56 (the two above 0.52 are caught by
-# the names check). Below MIN_RELEVANCE nothing is asked of the model; above STRONG, a model
-# that still refuses is overruled by quoting the evidence.
+# the names check). Below MIN_RELEVANCE nothing is asked of the model. Above STRONG_EVIDENCE a
+# model that still refuses is overruled by quoting the evidence: Qwen2.5-1.5B refused 3 of 27
+# answerable questions whose evidence scored 0.63-0.67. Both were set on that same dev set.
 MIN_RELEVANCE = 0.52
-STRONG_EVIDENCE = 0.7
+STRONG_EVIDENCE = 0.6
 MIN_SUPPORT = 0.52  # an answer sentence this close to an evidence sentence is supported
 MMR_LAMBDA = 0.7  # relevance against novelty when choosing evidence
 MIN_CLAIM_WORDS = 3

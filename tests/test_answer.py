@@ -70,7 +70,7 @@ def test_markers_are_checked_attached_renumbered_and_unsupported_dropped(app: Ne
 
 def test_the_model_saying_not_covered_is_a_refusal(app: Newsdesk) -> None:
     fake = FakeBackend().enqueue("The articles do not cover this.")
-    answer = engine(app, fake).ask("Which outlet did Yvette Cooper speak to?")
+    answer = engine(app, fake).ask("What did Starmer decide?")  # evidence 0.54: medium
     assert not answer.answered and answer.citations == []
     assert answer.text.startswith("The articles don't cover this.") and answer.closest
 
@@ -102,7 +102,7 @@ def test_unanswerable_questions_are_refused_without_asking_the_model(
 
 def test_an_answer_no_evidence_supports_becomes_a_refusal(app: Newsdesk) -> None:
     fake = FakeBackend().enqueue("Bananas are an excellent source of potassium [1].")
-    answer = engine(app, fake).ask("Which outlet did Yvette Cooper speak to?")
+    answer = engine(app, fake).ask("What did Starmer decide?")  # evidence 0.54: medium
     assert not answer.answered and answer.unsupported == [
         "Bananas are an excellent source of potassium."
     ]
