@@ -51,8 +51,7 @@ def retrieval_metrics(app: Newsdesk, questions: list[dict[str, Any]]) -> dict[st
         ranks, times = [], []
         for q in questions:
             started = time.perf_counter()
-            query = engine.retriever.keyword_index().correct(q["question"])
-            hits = engine.retriever.retrieve(query, app.settings.top_k, mode=mode)
+            _, hits = engine.retriever.search(q["question"], app.settings.top_k, mode=mode)
             times.append((time.perf_counter() - started) * 1000)
             if not q["answerable"]:
                 continue

@@ -23,7 +23,14 @@ from discord.ext import commands
 
 from bot.config import BotSettings
 from bot.guard import Concurrency, Cooldown, channel_allowed, may_reindex
-from bot.render import MAX_EMBEDS, SOURCES_PER_PAGE, answer_messages, sources_description
+from bot.render import (
+    MAX_EMBEDS,
+    MESSAGE_LIMIT,
+    SOURCES_PER_PAGE,
+    answer_messages,
+    sources_description,
+    split_message,
+)
 from index.answer import Answer, Engine, clean_question
 from index.app import Newsdesk
 from index.errors import BadQuestion, NewsdeskError
@@ -229,8 +236,6 @@ class NewsdeskBot(commands.Bot):
 
 def answer_messages_draft(text: str) -> str:
     """A streaming draft, shown as such and within one message."""
-    from bot.render import MESSAGE_LIMIT, split_message
-
     return split_message(text + " …", MESSAGE_LIMIT - 20)[0]
 
 

@@ -151,8 +151,7 @@ class Engine:
         """The retrieval query (follow-ups carry the earlier question, misspellings are
         corrected against the articles' own words) and its hits."""
         query = f"{previous} {question}" if previous else question
-        query = self.retriever.keyword_index().correct(query)
-        return query, self.retriever.retrieve(query, self.top_k, filters)
+        return self.retriever.search(query, self.top_k, filters)
 
     def _generate(
         self,

@@ -89,12 +89,18 @@ class Retriever:
                 self._keyword = KeywordIndex.load(self.store, self.data_dir)
             return self._keyword
 
-    def retrieve(
+    def search(
         self, query: str, k: int, filters: Filters | None = None, mode: str = "hybrid"
-    ) -> list[Hit]:
-        """The best `k` chunks; `mode` "dense" or "keyword" uses one side only (for benchmarks)."""
-        filters = filters or Filters()
+    ) -> tuple[str, list[Hit]]:
+        """The query with misspellings corrected against the articles' own words, and its best
+        `k` chunks; `mode` "dense" or "keyword" uses one side only (for benchmarks)."""
         keyword = self.keyword_index()
+        query = keyword.correct(query)
+        return query, self._retrieve(query, keyword, k, filters or Filters(), mode)
+
+    def _retrieve(
+        self, query: str, keyword: KeywordIndex, k: int, filters: Filters, mode: str
+    ) -> list[Hit]:
         if not keyword.ids:
             raise IndexNotBuilt("the index is empty: add articles and run `newsdesk index`")
         found: dict[str, dict[str, Any]] = {}
