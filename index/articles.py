@@ -106,9 +106,11 @@ def load(path: Path, data: bytes | None = None) -> Article:
             if path.suffix.lower() == ".md"
             else ([_fold(line) for line in raw.splitlines()], None, {})
         )
-    title, paragraphs, detected = _clean_lines(lines, title)
+    front_title = _str_or_none(meta.get("title"))
+    # A title in the front matter means the body's first line is text, not a headline.
+    title, paragraphs, detected = _clean_lines(lines, title or front_title)
     detected.update({k: v for k, v in found.items() if v})
-    title = str(meta.get("title") or title or "").strip()
+    title = front_title or title or ""
     if not paragraphs and not title:
         raise ArticleError(f"{path}: no article text")
     text = "\n\n".join([title, *paragraphs]) if title else "\n\n".join(paragraphs)

@@ -97,6 +97,21 @@ def test_front_matter_overrides_detection(tmp_path: Path) -> None:
     assert "It has bold and a link in it." in a.text
 
 
+def test_front_matter_title_keeps_the_first_line_of_a_text_body(tmp_path: Path) -> None:
+    path = tmp_path / "fm.txt"
+    path.write_text(
+        "---\ntitle: Given title\n---\nThe first line is a sentence of the story itself.\n\n"
+        "The second paragraph follows it here.\n"
+    )
+    a = load(path)
+    assert a.title == "Given title"
+    assert a.text.split("\n\n") == [
+        "Given title",
+        "The first line is a sentence of the story itself.",
+        "The second paragraph follows it here.",
+    ]
+
+
 def test_html_article(tmp_path: Path) -> None:
     path = tmp_path / "page.html"
     path.write_text(
