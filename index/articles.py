@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 SUFFIXES = (".txt", ".md", ".html", ".htm")
 MAX_ARTICLE_BYTES = 2_000_000
+MAX_FURNITURE_CHARS = 300  # boilerplate lines are short: 74 chars at most in articles/
 
 _MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|December|"
@@ -290,7 +291,8 @@ def _html_lines(raw: str) -> tuple[list[str], str | None, dict[str, str]]:
 
 
 def _is_furniture(line: str) -> bool:
-    return bool(_FURNITURE.fullmatch(line))
+    """Page furniture is short: a long line that starts "Share this" or holds a "©" is text."""
+    return len(line) <= MAX_FURNITURE_CHARS and bool(_FURNITURE.fullmatch(line))
 
 
 def _is_prose(line: str) -> bool:

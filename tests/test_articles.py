@@ -112,6 +112,17 @@ def test_front_matter_title_keeps_the_first_line_of_a_text_body(tmp_path: Path) 
     ]
 
 
+def test_a_long_line_is_text_even_when_it_starts_like_furniture(tmp_path: Path) -> None:
+    # Scraped news often arrives as one line that begins with the page's "Share this" button.
+    story = "Share this with Media playback is not supported on this device. " + (
+        "Joe Root has been named as England's new Test captain, © aside. " * 10
+    )
+    path = tmp_path / "one-line.txt"
+    path.write_text("England name a new captain\n\n" + story + "\n\nShare this\n")
+    a = load(path)
+    assert a.text == "England name a new captain\n\n" + story.strip()
+
+
 def test_html_article(tmp_path: Path) -> None:
     path = tmp_path / "page.html"
     path.write_text(
