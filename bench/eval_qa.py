@@ -25,6 +25,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from common import p95  # noqa: E402
+
 from index.app import Newsdesk  # noqa: E402
 from index.config import Settings  # noqa: E402
 from index.evidence import MIN_SUPPORT, content_words  # noqa: E402
@@ -34,11 +36,6 @@ from index.llm import DEFAULT_MODEL_FILE  # noqa: E402
 def share(hits: list[bool]) -> float | None:
     """The fraction of True, or None when there is nothing to count."""
     return sum(hits) / len(hits) if hits else None
-
-
-def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def retrieval_metrics(app: Newsdesk, questions: list[dict[str, Any]]) -> dict[str, Any]:
@@ -146,7 +143,7 @@ def main() -> None:
         )
         app = Newsdesk(settings)
         app.build()
-        result = {
+        result: dict[str, Any] = {
             "date": time.strftime("%Y-%m-%d"),
             "cores": os.cpu_count(),
             "python": platform.python_version(),

