@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -13,11 +15,23 @@ from tests.conftest import REPO, SAMPLE, SMOLLM
 BENCH = REPO / "bench"
 
 
-def run(*args: str, cwd: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=600
+def run(*args: str, cwd: Path, timeout: float = 900) -> None:
+    """Run a script; on timeout, kill it with the worker processes it started."""
+    process = subprocess.Popen(
+        [sys.executable, *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
-    assert result.returncode == 0, result.stderr[-2000:]
+    try:
+        _, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise
+    assert process.returncode == 0, stderr[-2000:]
 
 
 def test_eval_qa_smoke(tmp_path: Path) -> None:
