@@ -1,6 +1,6 @@
 """Known-item retrieval on public news: newsdesk against the usual ways, same data, same run.
 
-    .venv/bin/python bench/known_item.py             # BBC News and world news, ~30 min on 2 cores
+    .venv/bin/python bench/known_item.py             # BBC News and world news, ~40 min on 2 cores
     .venv/bin/python bench/known_item.py --limit 40  # 40 articles per corpus: a check that it runs
 
 Each article's headline is the query and its body, without the headline, is what gets indexed;

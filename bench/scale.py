@@ -1,6 +1,6 @@
 """Scale: index 1k, 5k and all ~16k public documents (news, Wikipedia); time what users wait for.
 
-    .venv/bin/python bench/scale.py                     # 1,000 / 5,000 / 15,975 docs, ~45 min
+    .venv/bin/python bench/scale.py                     # 1,000 / 5,000 / 15,975 docs, ~40 min
     .venv/bin/python bench/scale.py --sizes 30 60 --default-answers 1   # a check that it runs
 
 For each size, a fresh build of the first N documents of one seeded shuffle of BBC News, world
