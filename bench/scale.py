@@ -46,7 +46,8 @@ DEFAULT_ANSWERS = 10
 def questions(docs: list[public_data.Doc], smallest: int) -> list[str]:
     """The same questions at every size: the capital questions, and headlines of news articles
     that the smallest index already holds."""
-    capitals = [q.question for q in public_data.capital_questions(public_data.wikipedia())]
+    wiki = [d for d in docs if d.doc_id.startswith("wiki-")]
+    capitals = [q.question for q in public_data.capital_questions(wiki)]
     news = [d.title for d in docs[:smallest] if not d.doc_id.startswith("wiki-")]
     return news[:QUESTIONS_NEWS] + capitals
 

@@ -31,7 +31,7 @@ _STEMMER = Stemmer.Stemmer("english")
 _KNOWN = set(STOPWORDS_EN)
 
 
-def _tokenize(texts: list[str]) -> Any:
+def tokenize(texts: list[str]) -> Any:
     return bm25s.tokenize(texts, stopwords="en", stemmer=_STEMMER, show_progress=False)
 
 
@@ -69,7 +69,7 @@ class KeywordIndex:
         bm25 = None
         if ids:
             bm25 = bm25s.BM25()
-            bm25.index(_tokenize(texts), show_progress=False)
+            bm25.index(tokenize(texts), show_progress=False)
         words = sorted({w for t in texts for w in re.findall(r"[^\W\d_]{3,}", t.lower())})
         index = cls(generation, ids, metadatas, bm25, words)
         index._save(cls.directory(store, data_dir))
