@@ -15,7 +15,7 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from index.config import Settings
 from index.errors import BackendUnavailable, ConfigError
@@ -34,6 +34,13 @@ class Backend(Protocol):
     model: str
 
     def stream(self, messages: list[Message], max_tokens: int) -> Iterator[str]: ...
+
+
+@runtime_checkable
+class Judge(Protocol):
+    """A backend that can answer in a given JSON schema, and nothing else (see verdict.py)."""
+
+    def judge(self, messages: list[Message], schema: dict[str, Any], max_tokens: int) -> str: ...
 
 
 def sha256_file(path: Path) -> str:
@@ -119,6 +126,18 @@ class LlamaCpp:
                 if text:
                     yield str(text)
 
+    def judge(self, messages: list[Message], schema: dict[str, Any], max_tokens: int) -> str:
+        """Greedy output constrained by a grammar made from `schema`."""
+        with self._lock:
+            result: Any = self._llm.create_chat_completion(
+                messages=messages,  # type: ignore[arg-type]
+                max_tokens=max_tokens,
+                temperature=0.0,
+                top_k=1,
+                response_format={"type": "json_object", "schema": schema},
+            )
+        return str(result["choices"][0]["message"]["content"] or "")
+
 
 class _Http:
     """Shared HTTP plumbing for the server backends; connection errors become one message."""
@@ -141,15 +160,28 @@ class _Http:
 
         try:
             with self._client.stream("POST", self.url + path, json=payload) as response:
-                if response.status_code >= 400:
-                    response.read()
-                    raise BackendUnavailable(
-                        f"{self.name} at {self.url} answered {response.status_code}: "
-                        f"{response.text[:200]}"
-                    )
+                self._raise_for(response)
                 yield from response.iter_lines()
         except httpx.HTTPError as exc:
             raise BackendUnavailable(f"cannot reach {self.name} at {self.url} ({exc})") from exc
+
+    def _post(self, path: str, payload: dict[str, Any]) -> Any:
+        """One JSON request and its JSON reply (not streamed)."""
+        import httpx
+
+        try:
+            with self._client.stream("POST", self.url + path, json=payload) as response:
+                self._raise_for(response)
+                return json.loads(response.read())
+        except (httpx.HTTPError, json.JSONDecodeError) as exc:
+            raise BackendUnavailable(f"cannot use {self.name} at {self.url} ({exc})") from exc
+
+    def _raise_for(self, response: Any) -> None:
+        if response.status_code >= 400:
+            response.read()
+            raise BackendUnavailable(
+                f"{self.name} at {self.url} answered {response.status_code}: {response.text[:200]}"
+            )
 
 
 class Ollama(_Http):
@@ -169,6 +201,17 @@ class Ollama(_Http):
                     raise BackendUnavailable(f"ollama: {data['error']}")
                 if text := data.get("message", {}).get("content"):
                     yield text
+
+    def judge(self, messages: list[Message], schema: dict[str, Any], max_tokens: int) -> str:
+        """Ollama's structured outputs: `format` takes the JSON schema."""
+        payload = {
+            "model": self.model,
+            "messages": messages,
+            "stream": False,
+            "format": schema,
+            "options": {"temperature": 0, "num_predict": max_tokens},
+        }
+        return str(self._post("/api/chat", payload).get("message", {}).get("content") or "")
 
 
 class OpenAI(_Http):
@@ -191,6 +234,21 @@ class OpenAI(_Http):
             choices = json.loads(data).get("choices") or [{}]
             if text := (choices[0].get("delta") or {}).get("content"):
                 yield text
+
+    def judge(self, messages: list[Message], schema: dict[str, Any], max_tokens: int) -> str:
+        """Structured outputs: a strict `json_schema` response format."""
+        payload = {
+            "model": self.model,
+            "messages": messages,
+            "temperature": 0,
+            "max_tokens": max_tokens,
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {"name": "verdicts", "strict": True, "schema": schema},
+            },
+        }
+        choices = self._post("/chat/completions", payload).get("choices") or [{}]
+        return str((choices[0].get("message") or {}).get("content") or "")
 
 
 def make_backend(settings: Settings) -> Backend | None:
