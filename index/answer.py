@@ -11,10 +11,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from index import verdict
 from index.embeddings import MiniLMEmbedding
 from index.errors import BackendUnavailable, BadQuestion
-from index.evidence import STRONG_EVIDENCE, Evidence, check, relevant, select
-from index.llm import Backend, Message
+from index.evidence import (
+    STRONG_EVIDENCE,
+    WHY,
+    Claim,
+    Evidence,
+    about,
+    check,
+    gives_reason,
+    relevant,
+    select,
+)
+from index.llm import Backend, Judge, Message
 from index.retrieve import Filters, Hit, Retriever
 
 log = logging.getLogger(__name__)
@@ -48,6 +59,17 @@ class Citation:
         }
 
 
+@dataclass(frozen=True)
+class Dropped:
+    """An answer sentence the checks removed, and why (see `--json`'s "dropped")."""
+
+    sentence: str
+    reason: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"sentence": self.sentence, "reason": self.reason}
+
+
 @dataclass
 class Answer:
     question: str
@@ -56,8 +78,9 @@ class Answer:
     citations: list[Citation]
     backend: str
     timings_ms: dict[str, float]
-    unsupported: list[str] = field(default_factory=list)  # dropped answer sentences
+    dropped: list[Dropped] = field(default_factory=list)  # answer sentences the checks removed
     closest: list[str] = field(default_factory=list)  # titles, when not answered
+    fallback: str | None = None  # why the answer quotes the articles instead of the model
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -67,6 +90,8 @@ class Answer:
             "citations": [c.to_json() for c in self.citations],
             "backend": self.backend,
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+            "dropped": [d.to_json() for d in self.dropped],
+            "fallback": self.fallback,
         }
 
 
@@ -102,6 +127,7 @@ class Engine:
         self.top_k = top_k
         self.max_question_chars = max_question_chars
         self.prompts = prompts or load_prompts()
+        self._warned = False
 
     @property
     def backend_name(self) -> str:
@@ -125,23 +151,30 @@ class Engine:
         timings = {"retrieve": (retrieved - started) * 1000}
         if not relevant(question, evidence, hits):
             return self._not_covered(question, hits, timings, started)
-        draft = None
+        generated = None
         if self.backend is not None:
             try:
-                draft = self._generate(question, previous, evidence, on_token)
+                generated = self._generate(question, previous, evidence, on_token)
             except BackendUnavailable as exc:
                 log.warning("%s; answering with quotes from the articles instead", exc)
         timings["generate"] = (time.perf_counter() - retrieved) * 1000
-        if draft is None:
+        if generated is None:
             answer = self._extractive(question, evidence, timings)
         else:
-            answer = self._cite(question, draft, evidence, self.backend_name, timings)
-            if not answer.answered and evidence[0].score >= STRONG_EVIDENCE:
-                # Small models over-refuse; evidence this close answers the question itself.
-                log.info("the model found no answer in strong evidence; quoting it instead")
-                answer = self._extractive(question, evidence, timings)
+            answer = self._cite(question, query, *generated, evidence, timings)
+            timings["verify"] = (time.perf_counter() - retrieved) * 1000 - timings["generate"]
+            if not answer.answered and (answer.dropped or evidence[0].score >= STRONG_EVIDENCE):
+                # Its sentences failed the checks, or a small model over-refused evidence this
+                # close: the evidence about the question answers it itself.
+                reason = (
+                    "every sentence of the model's answer failed the checks"
+                    if answer.dropped
+                    else "the model found no answer in strong evidence"
+                )
+                log.info("%s; quoting the evidence instead", reason)
+                answer = self._extractive(question, evidence, timings, answer.dropped, reason)
         if not answer.answered:
-            return self._not_covered(question, hits, timings, started, answer.unsupported)
+            return self._not_covered(question, hits, timings, started, answer.dropped)
         timings["total"] = (time.perf_counter() - started) * 1000
         return answer
 
@@ -159,7 +192,7 @@ class Engine:
         previous: str | None,
         evidence: list[Evidence],
         on_token: Callable[[str], None] | None,
-    ) -> str:
+    ) -> tuple[list[Message], str]:
         assert self.backend is not None
         lines = []
         for e in evidence:
@@ -172,7 +205,10 @@ class Engine:
             {
                 "role": "user",
                 "content": self.prompts["question"].format(
-                    evidence="\n".join(lines), history=history, question=question
+                    evidence="\n".join(lines),
+                    history=history,
+                    question=question,
+                    form=self.prompts["why"] if WHY.search(question) else "",
                 ),
             },
         ]
@@ -181,43 +217,97 @@ class Engine:
             parts.append(token)
             if on_token:
                 on_token(token)
-        return "".join(parts)
+        return messages, "".join(parts)
 
     def _cite(
         self,
         question: str,
+        query: str,
+        messages: list[Message],
         draft: str,
         evidence: list[Evidence],
-        backend: str,
         timings: dict[str, float],
     ) -> Answer:
-        """Keep the supported sentences; number citations 1..n in order of first use."""
+        """Keep the sentences that pass every check; number citations 1..n in order of use."""
+        backend = self.backend_name
         if re.search(r"do(?:es)? not cover|don't cover|not covered", draft, re.I):
             return Answer(question, "", False, [], backend, timings)
-        claims = check(draft, evidence, self.embedder)
+        claims = check(draft, evidence, self.embedder, question)
+        self._judge(messages, draft, [c for c in claims if c.supported])
+        dropped = [Dropped(c.text, c.reason) for c in claims if c.reason]
+        kept = [c for c in claims if c.supported]
+        if kept and not gives_reason(question, " ".join(c.text for c in kept), evidence, query):
+            dropped += [Dropped(c.text, "restates the question without its reason") for c in kept]
+            kept = []
         order: dict[int, int] = {}
-        sentences, unsupported = [], []
-        for claim in claims:
-            if not claim.supported:
-                unsupported.append(claim.text)
-                continue
+        sentences = []
+        for claim in kept:
             marks = [order.setdefault(n, len(order) + 1) for n in claim.cites]
-            text = claim.text.rstrip()
-            sentences.append(f"{text} " + "".join(f"[{m}]" for m in marks))
+            sentences.append(f"{claim.text.rstrip()} " + "".join(f"[{m}]" for m in marks))
         by_n = {e.n: e for e in evidence}
         citations = [self._citation(new, by_n[old]) for old, new in order.items()]
         return Answer(
-            question, " ".join(sentences), bool(sentences), citations, backend, timings, unsupported
+            question, " ".join(sentences), bool(sentences), citations, backend, timings, dropped
         )
 
+    def _judge(self, messages: list[Message], draft: str, claims: list[Claim]) -> None:
+        """The model's verdict on each claim that passed the rules; anything but "supported"
+        (or no usable verdict at all) marks the claim unsupported."""
+        if not claims:
+            return
+        verdicts: list[str] | None = None
+        if isinstance(self.backend, Judge):
+            request = verdict.messages(
+                messages, draft, [(c.text, c.cites) for c in claims], self.prompts["verdict"]
+            )
+            try:
+                reply = self.backend.judge(
+                    request, verdict.schema(len(claims)), verdict.max_tokens(len(claims))
+                )
+                verdicts = verdict.parse(reply, len(claims))
+            except BackendUnavailable as exc:
+                self._warn_once(f"no verdict from {self.backend_name} ({exc})")
+            else:
+                if verdicts is None:
+                    self._warn_once(f"{self.backend_name} gave an unusable verdict: {reply[:80]!r}")
+        else:
+            self._warn_once(f"{self.backend_name} cannot constrain its output to a verdict")
+        for k, claim in enumerate(claims):
+            said = verdicts[k] if verdicts else verdict.NOT_STATED
+            if said != verdict.SUPPORTED:
+                claim.reason = f"{said.replace('_', ' ')} (the model's verdict)"
+
+    def _warn_once(self, message: str) -> None:
+        """A verdict problem is logged once per engine; it repeats at debug level."""
+        if not self._warned:
+            log.warning("%s; such sentences count as not stated", message)
+            self._warned = True
+        else:
+            log.debug(message)
+
     def _extractive(
-        self, question: str, evidence: list[Evidence], timings: dict[str, float]
+        self,
+        question: str,
+        evidence: list[Evidence],
+        timings: dict[str, float],
+        dropped: list[Dropped] | None = None,
+        fallback: str | None = None,
     ) -> Answer:
-        """The best evidence sentences themselves, quoted and cited."""
-        chosen = evidence[:EXTRACTIVE_SENTENCES]
+        """The best evidence about what the question asks, quoted and cited; nothing when no
+        evidence is about it (the engine then says the articles don't cover it)."""
+        chosen = about(question, evidence)[:EXTRACTIVE_SENTENCES]
         text = " ".join(f"“{e.quote}” [{k}]" for k, e in enumerate(chosen, 1))
         citations = [self._citation(k, e) for k, e in enumerate(chosen, 1)]
-        return Answer(question, text, True, citations, "extractive", timings)
+        return Answer(
+            question,
+            text,
+            bool(chosen),
+            citations,
+            "extractive",
+            timings,
+            dropped or [],
+            fallback=fallback if chosen else None,
+        )
 
     def _citation(self, n: int, e: Evidence) -> Citation:
         meta = e.hit.meta
@@ -240,7 +330,7 @@ class Engine:
         hits: list[Any],
         timings: dict[str, float],
         started: float,
-        unsupported: list[str] | None = None,
+        dropped: list[Dropped] | None = None,
     ) -> Answer:
         titles = list(dict.fromkeys(str(h.meta.get("title", "")) for h in hits))[:3]
         text = self.prompts["not_covered"]
@@ -248,6 +338,4 @@ class Engine:
             text += " Closest articles: " + "; ".join(f"“{t}”" for t in titles) + "."
         timings.setdefault("generate", 0.0)
         timings["total"] = (time.perf_counter() - started) * 1000
-        return Answer(
-            question, text, False, [], self.backend_name, timings, unsupported or [], titles
-        )
+        return Answer(question, text, False, [], self.backend_name, timings, dropped or [], titles)

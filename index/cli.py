@@ -131,9 +131,9 @@ def sources_command(app: Newsdesk, as_json: bool) -> None:
 def render(answer: Answer, verbose: bool = False) -> str:
     """An answer and its numbered sources, for a terminal."""
     lines = [answer.text]
-    if verbose and answer.unsupported:
-        lines += ["", "Unsupported by the evidence (dropped):"]
-        lines += [f"  - {text}" for text in answer.unsupported]
+    if verbose and answer.dropped:
+        lines += ["", "Dropped by the checks:"]
+        lines += [f"  - {d.sentence} ({d.reason})" for d in answer.dropped]
     if answer.citations:
         lines += ["", "Sources:"]
     for c in answer.citations:

@@ -7,15 +7,13 @@ says only "he added"), and every answer sentence is checked against that evidenc
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 
 import numpy as np
-import Stemmer
-from bm25s.stopwords import STOPWORDS_EN
 
 from index.chunking import sentences
+from index.claims import Passage, Vocabulary, answers_kind, conflict, content_words, names
 from index.embeddings import MiniLMEmbedding
 from index.retrieve import Hit
 
@@ -32,32 +30,21 @@ MIN_SUPPORT = 0.52  # an answer sentence this close to an evidence sentence is s
 MMR_LAMBDA = 0.7  # relevance against novelty when choosing evidence
 MIN_CLAIM_WORDS = 3
 
-_STEM = Stemmer.Stemmer("english")
-_STOP = set(STOPWORDS_EN) | {"said", "says", "say", "would", "could", "also", "did", "does"}
 _PRONOUN_ATTRIBUTION = re.compile(
     r"\b(?:he|she|they|it)\s+(?:said|added|noted|stated|told|argued|stressed|insisted|wrote)\b",
     re.I,
 )
-_WHY = re.compile(r"^\s*(?:why|how come|what (?:was|is) the reason)\b", re.I)
-_CAUSAL = re.compile(
+WHY = re.compile(
+    r"\b(?:why|how come)\b|\bwhat (?:was|is|were) the reasons?\b|"
+    r"\bwhat went wrong\b|\bwhat caused\b|\bfor what reason\b|\breasons? (?:for|why|behind)\b",
+    re.I,
+)
+CAUSAL = re.compile(
     r"\b(?:because|without|due to|prompted by|as a result|reason|could not|"
     r"failed|so that|since)\b",
     re.I,
 )
 _DATED = re.compile(r"\b(?:latest|recent|recently|newest|last|when|date|today)\b", re.I)
-
-
-def content_words(text: str) -> set[str]:
-    words = [w for w in re.findall(r"\w+", text.lower()) if w not in _STOP and len(w) > 1]
-    return set(_STEM.stemWords(words))
-
-
-def names(text: str) -> set[str]:
-    """Capitalised words that are not sentence-initial: the names a claim is about."""
-    found = set()
-    for match in re.finditer(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z]{2,}", text):
-        found.add(match.group().lower())
-    return found - _STOP
 
 
 @dataclass
@@ -94,14 +81,14 @@ def select(
     vectors = embedder.embed([question] + [text for _, text, _, _ in candidates])
     asked = content_words(question)
     wants_date = bool(_DATED.search(question))
-    wants_cause = bool(_WHY.search(question))
+    wants_cause = bool(WHY.search(question))
     scored = []
     for (hit, text, quote, prior), vector in zip(candidates, vectors[1:], strict=True):
         overlap = len(asked & content_words(text)) / max(1, len(asked))
         score = float(vector @ vectors[0]) + 0.25 * overlap + prior
         if wants_date and hit.meta.get("published"):
             score += 0.05
-        if wants_cause and _CAUSAL.search(text):
+        if wants_cause and CAUSAL.search(text):
             score += 0.1
         scored.append((score, hit, quote))
     # Maximal marginal relevance: each next sentence must add something the chosen ones don't.
@@ -126,6 +113,10 @@ def select(
             continue
         chosen.append(Evidence(len(chosen) + 1, text, hit, score))
         chosen_vectors.append(vectors[best + 1])
+    if wants_cause:  # the reason first: small models answer from [1]
+        chosen.sort(key=lambda e: not CAUSAL.search(e.quote))
+        for n, e in enumerate(chosen, 1):
+            e.n = n
     return chosen
 
 
@@ -144,29 +135,67 @@ def relevant(question: str, evidence: list[Evidence], hits: list[Hit]) -> bool:
     question names (a question about Lavrov is not answered by sentences about Peskov)."""
     if not evidence or evidence[0].score < MIN_RELEVANCE:
         return False
-    asked = names(question)
-    if not asked:
-        return True
     texts = [h.text for h in hits] + [str(h.meta["title"]) for h in hits]
-    return not unknown(asked, texts)
+    return not Vocabulary(texts).unknown(question)
 
 
-def unknown(wanted: set[str], texts: list[str]) -> set[str]:
-    """The words of `wanted` that no text uses, allowing inflection and small misspellings
-    ("Russian" is found in "Russia", "Powel" in "Powell")."""
-    words = {w.lower() for text in texts for w in re.findall(r"\w+", text)}
-    return {w for w in wanted if not difflib.get_close_matches(w, words, n=1, cutoff=0.8)}
+def passage(e: Evidence) -> Passage:
+    return Passage(e.quote, str(e.hit.meta.get("title", "")), e.hit.text)
+
+
+def about(question: str, evidence: list[Evidence]) -> list[Evidence]:
+    """The evidence a quoted answer may use: sentences about what the question names (the
+    quote or, for a quote that says "its" or "the country", its article's title names one),
+    of the kind it asks for (a number for "how many"), the cause first for "why" questions."""
+    asked = names(question)
+    chosen = []
+    for e in evidence:
+        vocabulary = Vocabulary([e.quote, str(e.hit.meta.get("title", ""))])
+        named = sum(vocabulary.knows(w) for w in asked)
+        if (named or not asked) and answers_kind(question, e.quote):
+            chosen.append((named, e))
+    # for "why", the causes first; then the sentences naming most of what is asked
+    why = bool(WHY.search(question))
+    chosen.sort(key=lambda p: (why and not CAUSAL.search(p[1].quote), -p[0]))
+    return [e for _, e in chosen]
+
+
+def gives_reason(question: str, text: str, evidence: list[Evidence], asked: str = "") -> bool:
+    """For a "why" question whose evidence holds a causal sentence, whether `text` carries
+    some of that sentence beyond what was asked (`asked`: the question with the conversation's
+    earlier one): "failed because it did not progress" restates, and does not."""
+    if not WHY.search(question):
+        return True
+    causes = [
+        quote[span.start : span.end]
+        for quote in (e.quote for e in evidence)
+        for span in sentences(quote)
+        if CAUSAL.search(quote[span.start : span.end])
+    ]
+    if not causes:
+        return True
+    known = content_words(f"{asked} {question}")
+    said = content_words(text) - known
+    return any(len(said & (content_words(cause) - known)) >= 2 for cause in causes)
 
 
 @dataclass
 class Claim:
     text: str  # the answer sentence without markers
     cites: list[int]  # evidence numbers, in the order given
-    supported: bool
+    reason: str | None = None  # why it is not supported; None when it is
+
+    @property
+    def supported(self) -> bool:
+        return self.reason is None
 
 
-def check(answer: str, evidence: list[Evidence], embedder: MiniLMEmbedding) -> list[Claim]:
-    """Each answer sentence, with the evidence that supports it (its own markers if they do)."""
+def check(
+    answer: str, evidence: list[Evidence], embedder: MiniLMEmbedding, question: str = ""
+) -> list[Claim]:
+    """Each answer sentence, with the evidence that supports it (its own markers if they do),
+    or the reason it is not supported: too far from every quote (the cheap first gate), or a
+    rule of `index.claims` (names, subject, numbers, polarity) against what it cites."""
     parts = [answer[s.start : s.end] for s in sentences(answer.strip())]
     parts = [p for p in parts if re.sub(r"\[\d+\]", "", p).strip(" .")]
     if not parts or not evidence:
@@ -174,11 +203,11 @@ def check(answer: str, evidence: list[Evidence], embedder: MiniLMEmbedding) -> l
     plain = [re.sub(r"\s*\[\d+(?:\s*,\s*\d+)*\]", "", p).strip() for p in parts]
     vectors = embedder.embed(plain + [e.quote for e in evidence])
     claims, quotes = vectors[: len(plain)], vectors[len(plain) :]
-    sources = [e.quote for e in evidence] + [str(e.hit.meta.get("title", "")) for e in evidence]
+    asked = content_words(question)
     result = []
     for part, text, vector in zip(parts, plain, claims, strict=True):
         similarity = quotes @ vector
-        words = content_words(text)
+        words = content_words(text) - asked  # restating the question supports nothing
         overlap = np.array(
             [len(words & content_words(e.quote)) / max(1, len(words)) for e in evidence]
         )
@@ -191,11 +220,11 @@ def check(answer: str, evidence: list[Evidence], embedder: MiniLMEmbedding) -> l
         ]
         if not cites and support.max() >= MIN_SUPPORT:
             cites = [int(support.argmax()) + 1]
-        # Names and numbers the evidence never mentions are the model's, not the articles'.
-        invented = unknown(names(text), sources) | (
-            set(re.findall(r"\d+(?:[.,]\d+)?", text))
-            - set(re.findall(r"\d+(?:[.,]\d+)?", " ".join(sources)))
-        )
-        claim = len(text.split()) >= MIN_CLAIM_WORDS  # "HACKED." asserts nothing
-        result.append(Claim(text, cites, bool(cites) and claim and not invented))
+        if len(text.split()) < MIN_CLAIM_WORDS or text.endswith("?"):  # "HACKED.", a question
+            reason: str | None = "asserts nothing"
+        elif not cites:
+            reason = "no evidence close to it"
+        else:
+            reason = conflict(text, [passage(evidence[n - 1]) for n in cites], question)
+        result.append(Claim(text, cites, reason))
     return result

@@ -7,10 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from index.answer import Engine, clean_question, load_prompts
+from index.answer import Dropped, Engine, clean_question, load_prompts
 from index.app import Newsdesk
 from index.errors import BadQuestion
+from index.evidence import select
+from index.llm import LlamaCpp
 from index.retrieve import Filters
+from tests.conftest import SMOLLM
 from tests.fakes import FakeBackend
 
 MakeApp = Callable[..., Newsdesk]
@@ -54,7 +57,7 @@ def test_markers_are_checked_attached_renumbered_and_unsupported_dropped(app: Ne
     evidence = dict(re.findall(r"^\[(\d+)\] (.*)$", prompt, re.M))
     assert answer.answered
     assert "Lisbon" not in answer.text
-    assert answer.unsupported == [
+    assert [d.sentence for d in answer.dropped] == [
         "Cooper also announced that Britain will send ten thousand troops to Lisbon."
     ]
     assert re.fullmatch(
@@ -100,12 +103,18 @@ def test_unanswerable_questions_are_refused_without_asking_the_model(
     assert fake.history == [], "no general-knowledge answer is even asked for"
 
 
-def test_an_answer_no_evidence_supports_becomes_a_refusal(app: Newsdesk) -> None:
+def test_an_answer_no_evidence_supports_falls_back_to_quotes_about_the_question(
+    app: Newsdesk,
+) -> None:
     fake = FakeBackend().enqueue("Bananas are an excellent source of potassium [1].")
-    answer = engine(app, fake).ask("What did Starmer decide?")  # evidence 0.54: medium
-    assert not answer.answered and answer.unsupported == [
-        "Bananas are an excellent source of potassium."
+    answer = engine(app, fake).ask("What did Starmer decide?")
+    assert answer.dropped == [
+        Dropped("Bananas are an excellent source of potassium.", "no evidence close to it")
     ]
+    assert answer.answered and answer.backend == "extractive"
+    assert answer.fallback == "every sentence of the model's answer failed the checks"
+    assert answer.citations and all("Starmer" in c.quote for c in answer.citations)
+    assert "potassium" not in answer.text
 
 
 def test_instructions_in_the_question_are_text_not_orders(app: Newsdesk) -> None:
@@ -118,7 +127,8 @@ def test_instructions_in_the_question_are_text_not_orders(app: Newsdesk) -> None
 
 def test_follow_ups_carry_the_earlier_question(app: Newsdesk) -> None:
     fake = FakeBackend().enqueue(
-        "Cooper said she is still not seeing evidence that Putin actually wants peace [1]."
+        "UK Foreign Secretary Yvette Cooper dismissed suggestions to reopen talks with the "
+        "Kremlin [1]."
     )
     answer = engine(app, fake).ask(
         "and what did London say?",
@@ -165,12 +175,15 @@ def test_prompt_placeholders_are_all_filled(app: Newsdesk) -> None:
     assert fields == {
         "history": {"previous"},
         "not_covered": set(),
-        "question": {"evidence", "history", "question"},
+        "question": {"evidence", "history", "question", "form"},
         "system": set(),
+        "verdict": {"sentences"},
+        "why": set(),
     }
-    fake = FakeBackend().enqueue("Powell showed limited interest in hearing Moscow [1].")
+    fake = FakeBackend().enqueue("Powell showed limited interest in hearing Moscow's views [1].")
     engine(app, fake).ask(POWELL, history=["Who is Ushakov?"])
-    for message in fake.history[0]:
+    assert fake.judged, "the answer was judged"
+    for message in fake.history[0] + fake.judged[0]:
         assert "{" not in message["content"].replace("[{", "")
 
 
@@ -208,4 +221,65 @@ def test_numbers_the_evidence_never_gives_are_dropped(app: Newsdesk) -> None:
     )
     answer = engine(app, fake).ask("What did Yvette Cooper say about Putin and peace?")
     assert answer.answered and "40,000" not in answer.text
-    assert answer.unsupported == ["Cooper said that 40,000 British troops are ready to deploy."]
+    assert [d.sentence for d in answer.dropped] == [
+        "Cooper said that 40,000 British troops are ready to deploy."
+    ]
+
+
+HEADLINE = [
+    ("why did the powell–ushakov call fail?", []),  # lower case
+    ("Why did the Powel-Ushakov call fail?", []),  # misspelt
+    ("What was the reason the call between Powell and Ushakov failed?", []),  # paraphrase
+    ("What went wrong with the Powell–Ushakov call?", []),
+    ("and why did it fail?", ["Who did Jonathan Powell call in January?"]),  # a follow-up
+]
+PESKOV = "showed limited interest in hearing our perspective"
+
+
+@pytest.mark.parametrize(("question", "history"), HEADLINE)
+@pytest.mark.parametrize("model", ["extractive", "restating", "smollm"])
+def test_the_headline_question_is_answered_with_its_reason(
+    app: Newsdesk, question: str, history: list[str], model: str
+) -> None:
+    backend = {
+        "extractive": None,
+        # the answer seen in the wild: it restates the question and names the wrong source
+        "restating": FakeBackend().enqueue(
+            "The Powell–Ushakov call failed because it did not progress [1]."
+        ),
+        "smollm": LlamaCpp(SMOLLM, threads=2, context=2048),
+    }[model]
+    answer = engine(app, backend).ask(question, history=history)  # type: ignore[arg-type]
+    assert answer.answered
+    assert any(PESKOV in c.quote and "Peskov" in c.quote for c in answer.citations)
+    assert "limited interest" in answer.text or "stance of the Europeans" in answer.text
+    if model == "restating":
+        assert [d.sentence for d in answer.dropped] == [
+            "The Powell–Ushakov call failed because it did not progress."
+        ]
+
+
+def test_a_question_may_abbreviate_what_the_article_spells_out(app: Newsdesk) -> None:
+    answer = engine(app).ask(
+        "What did the NSC spokeswoman say about opening a back channel to the Kremlin?"
+    )
+    assert answer.answered
+    assert any("Adrienne Watson" in c.quote for c in answer.citations)
+
+
+def test_a_why_answer_that_only_restates_the_question_is_not_accepted(app: Newsdesk) -> None:
+    e = engine(app)
+    query, hits = e.search(POWELL)
+    peskov = next(ev.n for ev in select(query, hits, e.embedder) if PESKOV in ev.quote)
+    assert peskov == 1, "the sentence giving the cause comes first"
+    e.backend = FakeBackend().enqueue(
+        f"The Powell–Ushakov call failed because the dialogue did not progress [{peskov}]."
+    )
+    answer = e.ask(POWELL)
+    assert answer.dropped == [
+        Dropped(
+            "The Powell–Ushakov call failed because the dialogue did not progress.",
+            "restates the question without its reason",
+        )
+    ]
+    assert answer.citations[0].quote.endswith("could not develop further,” he added.")
