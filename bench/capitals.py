@@ -26,7 +26,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH), str(BENCH.parent)]
 
 import public_data  # noqa: E402
-from common import default_model, machine, p50, p95  # noqa: E402
+from common import default_model, machine, own_words, p50, p95, split_of  # noqa: E402
 from public_data import CapitalQuestion  # noqa: E402
 
 BACKENDS = ("extractive", "llama-cpp")
@@ -34,37 +34,54 @@ DISTRACTORS = 200  # other documents in the --limit index
 
 
 def evaluate(app: Any, backend: str, questions: list[CapitalQuestion]) -> dict[str, Any]:
-    """Accuracy (answered, naming a right capital), refusals, and whether the citations hold."""
+    """Accuracy (answered, naming a right capital), refusals, whether the citations hold, and
+    wrong-but-cited answers, for the dev and the test split."""
     engine = app.engine(backend=backend)
     engine.ask(questions[0].question)  # warm up: model load, keyword index, Chroma pages
+    every_capital = {c for q in questions for c in q.capitals}
     rows = []
     for q in questions:
         answer = engine.ask(q.question)
         text = answer.text.casefold()
+        said = own_words(answer.text).casefold()
         quotes = []
         for c in answer.citations:
             verbatim = c.quote in (app.catalog.text(c.doc_id) or "")
             names = any(capital.casefold() in c.quote.casefold() for capital in q.capitals)
             quotes.append({"doc_id": c.doc_id, "verbatim": verbatim, "names_capital": names})
+        right = any(c.casefold() in said for c in q.capitals)
+        other = any(c.casefold() in said for c in every_capital - set(q.capitals))
         rows.append(
             {
                 "question": q.question,
+                "split": split_of(q.country),
                 "capitals": q.capitals,
                 "answered": answer.answered,
                 "correct": answer.answered and any(c.casefold() in text for c in q.capitals),
+                "wrong_but_cited": bool(answer.citations) and other and not right,
                 "cites_lead": any(c.doc_id == q.doc_id for c in answer.citations),
                 "citations": quotes,
                 "answer": answer.text,
+                "dropped": [d.to_json() for d in answer.dropped],
                 "ms": round(answer.timings_ms["total"]),
             }
         )
+    result: dict[str, Any] = {"backend": engine.backend_name}
+    for split in ("dev", "test"):
+        if part := [r for r in rows if r["split"] == split]:
+            result[split] = summarise(part)
+    result["rows"] = rows
+    return result
+
+
+def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     quotes = [c for r in rows for c in r["citations"]]
     answered = [r for r in rows if r["answered"]]
     n = len(rows)
     return {
-        "backend": engine.backend_name,
         "questions": n,
         "accuracy": round(sum(r["correct"] for r in rows) / n, 4),
+        "wrong_but_cited": round(sum(r["wrong_but_cited"] for r in rows) / n, 4),
         "refusal_rate": round(sum(not r["answered"] for r in rows) / n, 4),
         "citations": len(quotes),
         "citation_verbatim": round(sum(c["verbatim"] for c in quotes) / len(quotes), 4)
@@ -80,7 +97,6 @@ def evaluate(app: Any, backend: str, questions: list[CapitalQuestion]) -> dict[s
         else None,
         "answer_ms_p50": p50([r["ms"] for r in rows]),
         "answer_ms_p95": p95([r["ms"] for r in rows]),
-        "rows": rows,
     }
 
 

@@ -25,7 +25,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from common import p95  # noqa: E402
+from common import p95, split_of  # noqa: E402
 
 from index.app import Newsdesk  # noqa: E402
 from index.config import Settings  # noqa: E402
@@ -99,27 +99,41 @@ def evaluate(app: Newsdesk, backend: str, questions: list[dict[str, Any]]) -> di
         rows.append(
             {
                 "id": q["id"],
+                "split": split_of(q["id"]),
                 "type": q["type"],
                 "answered": answer.answered,
                 "should_answer": q["answerable"],
                 "facts": hit,
                 "answer": answer.text,
+                "dropped": [d.to_json() for d in answer.dropped],
                 "ms": round(answer.timings_ms["total"]),
+                "verify_ms": round(answer.timings_ms.get("verify", 0)),
             }
         )
-    answerable = [r for r in rows if r["should_answer"]]
-    unanswerable = [r for r in rows if not r["should_answer"]]
+    verify = [r["verify_ms"] for r in rows if r["verify_ms"]]
     return {
         "backend": engine.backend_name,
-        "key_fact_recall": share([fact for r in answerable for fact in r["facts"]]),
-        "refusal_accuracy": share([not r["answered"] for r in unanswerable]),
-        "answered_when_answerable": share([r["answered"] for r in answerable]),
+        **summarise(rows),
+        "dev": summarise([r for r in rows if r["split"] == "dev"]),
+        "test": summarise([r for r in rows if r["split"] == "test"]),
         "citations": cited,
         "citation_verbatim": verbatim / cited if cited else None,
         "citation_supporting": supported / cited if cited else None,
         "answer_ms_p50": statistics.median(latencies),
         "answer_ms_p95": p95(latencies),
+        "verify_ms_p50": statistics.median(verify) if verify else None,
         "rows": rows,
+    }
+
+
+def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    answerable = [r for r in rows if r["should_answer"]]
+    unanswerable = [r for r in rows if not r["should_answer"]]
+    return {
+        "questions": len(rows),
+        "key_fact_recall": share([fact for r in answerable for fact in r["facts"]]),
+        "refusal_accuracy": share([not r["answered"] for r in unanswerable]),
+        "answered_when_answerable": share([r["answered"] for r in answerable]),
     }
 
 
