@@ -2,7 +2,9 @@
 
 Model and index work never runs on the event loop: answers go to a single worker thread (one
 generation at a time suits a 2-core machine), rebuilds to another, so the gateway heartbeat
-keeps going during a 10-second answer.
+keeps going during a 10-second answer. While the model writes, the reply shows the articles
+being read, never the model's unchecked draft; the final message holds only checked sentences.
+Thread conversations are kept in the data dir (SQLite), so a restart forgets no follow-up.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import json
 import logging
 import re
 import time
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -25,22 +26,21 @@ from bot.config import BotSettings
 from bot.guard import Concurrency, Cooldown, channel_allowed, may_reindex
 from bot.render import (
     MAX_EMBEDS,
-    MESSAGE_LIMIT,
     SOURCES_PER_PAGE,
     answer_messages,
+    reading_message,
     sources_description,
-    split_message,
 )
 from index.answer import Answer, Engine, clean_question
 from index.app import Newsdesk
+from index.conversation import Conversations, Turn
 from index.errors import BadQuestion, NewsdeskError
+from index.evidence import Evidence, articles
 from index.retrieve import Filters
 
 log = logging.getLogger(__name__)
 
-EDIT_INTERVAL = 1.0  # seconds between edits of a streaming reply (Discord rate-limits edits)
 THREAD_NAME_LIMIT = 100
-REMEMBERED_THREADS = 1000  # conversations kept for follow-ups
 FEEDBACK_TIMEOUT = 3600.0  # seconds the 👍/👎 buttons stay active
 NO_MENTIONS = discord.AllowedMentions.none()
 OOPS = "Something went wrong while answering; the operators have the details."
@@ -66,12 +66,13 @@ class NewsdeskBot(commands.Bot):
         self.concurrency = Concurrency(settings.max_concurrent)
         self.answers = ThreadPoolExecutor(1, thread_name_prefix="newsdesk-answer")
         self.reindexing = asyncio.Lock()
-        self.conversations: OrderedDict[int, list[str]] = OrderedDict()
+        self.conversations = Conversations(app.settings.data_dir / "conversations.sqlite3")
         self.feedback_path: Path = app.settings.data_dir / "feedback.jsonl"
         self.tree.add_command(ask_command)
         self.tree.add_command(sources_command)
         self.tree.add_command(status_command)
         self.tree.add_command(reindex_command)
+        self.tree.add_command(new_command)
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:
@@ -87,36 +88,41 @@ class NewsdeskBot(commands.Bot):
     async def close(self) -> None:
         await super().close()
         self.answers.shutdown(wait=False, cancel_futures=True)
+        self.conversations.close()
 
     # -- answering -------------------------------------------------------------------------
 
     async def answer(
-        self, question: str, *, history: list[str], filters: Filters, on_partial: Any = None
+        self, question: str, *, history: list[Turn], filters: Filters, on_reading: Any = None
     ) -> Answer:
-        """Run the core off the event loop; `on_partial(text)` gets the streamed draft at most
-        once per EDIT_INTERVAL."""
+        """Run the core off the event loop; `on_reading(text)` is awaited once with what is
+        certain while the model writes: the articles the evidence comes from."""
         loop = asyncio.get_running_loop()
-        tokens: list[str] = []
-        task = loop.run_in_executor(
+        found: asyncio.Future[list[Evidence]] = loop.create_future()
+
+        def arrived(evidence: list[Evidence]) -> None:
+            if not found.done():
+                found.set_result(evidence)
+
+        def reading(evidence: list[Evidence]) -> None:
+            loop.call_soon_threadsafe(arrived, evidence)
+
+        task: asyncio.Future[Answer] = loop.run_in_executor(
             self.answers,
             lambda: self.engine.ask(
-                question, history=history, filters=filters, on_token=tokens.append
+                question, history=history, filters=filters, on_evidence=reading
             ),
         )
-        if on_partial is not None:
-            shown = 0
-            while not task.done():
-                await asyncio.wait({task}, timeout=EDIT_INTERVAL)
-                if not task.done() and len(tokens) > shown:
-                    shown = len(tokens)
-                    await on_partial("".join(tokens))
+        if on_reading is not None:
+            pending: list[asyncio.Future[Any]] = [task, found]
+            await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            if found.done() and not task.done():
+                await on_reading(reading_message(articles(found.result())))
         return await task
 
-    def remember(self, thread_id: int, question: str) -> None:
-        self.conversations.setdefault(thread_id, []).append(question)
-        self.conversations.move_to_end(thread_id)
-        while len(self.conversations) > REMEMBERED_THREADS:
-            self.conversations.popitem(last=False)
+    @staticmethod
+    def thread_key(thread_id: int) -> str:
+        return f"discord-thread:{thread_id}"
 
     def admitted(self, user_id: int, guild_id: int | None) -> str | None:
         """None if the user may ask now, else the short reason why not."""
@@ -153,14 +159,11 @@ class NewsdeskBot(commands.Bot):
             target: discord.abc.Messageable = channel
             if not in_own_thread:
                 target = await self._thread_for(message, question)
-            history = (
-                list(self.conversations.get(target.id, []))
-                if isinstance(target, discord.Thread)
-                else []
-            )
-            await self._reply(target, question, history, Filters())
-            if isinstance(target, discord.Thread):
-                self.remember(target.id, question)
+            key = self.thread_key(target.id) if isinstance(target, discord.Thread) else None
+            history = self.conversations.turns(key) if key else []
+            answer = await self._reply(target, question, history, Filters())
+            if key and answer is not None:
+                self.conversations.add(key, answer.turn())
         finally:
             self.concurrency.release(message.guild.id if message.guild else 0)
 
@@ -173,27 +176,28 @@ class NewsdeskBot(commands.Bot):
             return message.channel
 
     async def _reply(
-        self, target: Any, question: str, history: list[str], filters: Filters
-    ) -> None:
+        self, target: Any, question: str, history: list[Turn], filters: Filters
+    ) -> Answer | None:
         placeholder = await target.send(
             "Looking through the articles…", allowed_mentions=NO_MENTIONS
         )
 
-        async def partial(text: str) -> None:
-            await placeholder.edit(content=answer_messages_draft(text))
+        async def reading(text: str) -> None:
+            await placeholder.edit(content=text)
 
         try:
             answer = await self.answer(
-                question, history=history, filters=filters, on_partial=partial
+                question, history=history, filters=filters, on_reading=reading
             )
         except NewsdeskError as exc:
             await placeholder.edit(content=f"Sorry: {exc}.")
-            return
+            return None
         except Exception:
             log.exception("answering %r failed", question)
             await placeholder.edit(content=OOPS)
-            return
+            return None
         await self.send_answer(answer, first=placeholder.edit, more=target.send)
+        return answer
 
     async def send_answer(self, answer: Answer, *, first: Any, more: Any) -> None:
         """Answer text (split within limits), then the sources as embeds, then feedback."""
@@ -232,11 +236,6 @@ class NewsdeskBot(commands.Bot):
     ) -> None:
         log.error("slash command failed", exc_info=error)
         await respond(interaction, OOPS)
-
-
-def answer_messages_draft(text: str) -> str:
-    """A streaming draft, shown as such and within one message."""
-    return split_message(text + " …", MESSAGE_LIMIT - 20)[0]
 
 
 async def respond(interaction: discord.Interaction, text: str, *, ephemeral: bool = True) -> None:
@@ -318,11 +317,11 @@ async def ask_command(
     try:
         await interaction.response.defer(thinking=True)  # answers take seconds on a CPU
 
-        async def partial(text: str) -> None:
-            await interaction.edit_original_response(content=answer_messages_draft(text))
+        async def reading(text: str) -> None:
+            await interaction.edit_original_response(content=text)
 
         try:
-            answer = await bot.answer(question, history=[], filters=filters, on_partial=partial)
+            answer = await bot.answer(question, history=[], filters=filters, on_reading=reading)
         except NewsdeskError as exc:
             await interaction.followup.send(f"Sorry: {exc}.", allowed_mentions=NO_MENTIONS)
             return
@@ -410,3 +409,13 @@ async def reindex_command(interaction: discord.Interaction) -> None:
             f"{stats.updated} updated, {stats.removed} removed, {stats.unchanged} "
             f"unchanged ({stats.chunks} chunks).",
         )
+
+
+@app_commands.command(name="new", description="Forget this thread's conversation so far.")
+async def new_command(interaction: discord.Interaction) -> None:
+    bot = _bot(interaction)
+    if not isinstance(interaction.channel, discord.Thread):
+        await respond(interaction, "Conversations live in threads: mention me to start a new one.")
+        return
+    bot.conversations.reset(bot.thread_key(interaction.channel.id))
+    await respond(interaction, "Conversation forgotten: the next question starts afresh.")

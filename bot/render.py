@@ -73,6 +73,17 @@ def answer_messages(answer: Answer) -> list[str]:
     return split_message(text)
 
 
+def reading_message(read: list[tuple[str, str | None, str | None]]) -> str:
+    """What the reply shows while the model writes: the articles the evidence comes from
+    (title, outlet, date), which are certain, instead of a draft that the checks may change."""
+    lines = []
+    for title, source, date in read:
+        origin = ", ".join(v for v in (source, (date or "")[:10] or None) if v)
+        lines.append(f"• *{_escape(title)}*" + (f" — {_escape(origin)}" if origin else ""))
+    text = "Reading:\n" + "\n".join(lines) + "\nChecking the answer against them…"
+    return split_message(text, MESSAGE_LIMIT)[0]
+
+
 def _escape(text: str) -> str:
     """Article text is not Discord markdown: show `*`, `_`, `~`, `|`, `` ` `` as they are."""
     return _escape_mentions(re.sub(r"([*_~|`>\[\]])", r"\\\1", text))

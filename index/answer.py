@@ -6,12 +6,13 @@ import logging
 import re
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from index import verdict
+from index.conversation import Recall, Resolved, Turn, recall, resolve
 from index.embeddings import MiniLMEmbedding
 from index.errors import BackendUnavailable, BadQuestion
 from index.evidence import (
@@ -20,19 +21,21 @@ from index.evidence import (
     Claim,
     Evidence,
     about,
+    best,
     check,
     gives_reason,
     relevant,
     select,
 )
 from index.llm import Backend, Judge, Message
-from index.retrieve import Filters, Hit, Retriever
+from index.retrieve import RRF_K, Filters, Hit, Retriever
 
 log = logging.getLogger(__name__)
 
 PROMPTS = Path(__file__).resolve().parents[1] / "prompts"
 MAX_ANSWER_TOKENS = 160
 EXTRACTIVE_SENTENCES = 2
+TIE_WEIGHT = 0.5  # how much the earlier turn counts when a follow-up names its own subject
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,12 @@ class Answer:
     dropped: list[Dropped] = field(default_factory=list)  # answer sentences the checks removed
     closest: list[str] = field(default_factory=list)  # titles, when not answered
     fallback: str | None = None  # why the answer quotes the articles instead of the model
+    topic: str = ""  # the conversation's topic this answer was about (for the next follow-up)
+
+    def turn(self) -> Turn:
+        """This answer as a turn of its conversation."""
+        citations = [c.to_json() for c in self.citations]
+        return Turn(self.question, self.text, citations, self.topic)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -137,33 +146,46 @@ class Engine:
         self,
         question: str,
         *,
-        history: list[str] | None = None,
+        history: Sequence[Turn] = (),
         filters: Filters | None = None,
-        on_token: Callable[[str], None] | None = None,
+        on_evidence: Callable[[list[Evidence]], None] | None = None,
     ) -> Answer:
-        """Answer `question`; `history` holds the conversation's earlier questions."""
+        """Answer `question`; `history` holds the conversation's earlier turns.
+
+        `on_evidence` is called with the evidence found, before the model writes: what an edge
+        may show while the answer is being checked. The model's unchecked draft is never
+        handed out."""
         started = time.perf_counter()
         question = clean_question(question, self.max_question_chars)
-        previous = history[-1] if history else None
-        query, hits = self.search(question, previous, filters)
+        remembered = recall(question, history)
+        if remembered is not None:
+            return self._recalled(question, remembered, started)
+        resolved = resolve(question, history)
+        query, hits = self.search(resolved, filters)
+        asked = resolved.standalone
         evidence = select(query, hits, self.embedder)
         retrieved = time.perf_counter()
         timings = {"retrieve": (retrieved - started) * 1000}
         if not relevant(question, evidence, hits):
-            return self._not_covered(question, hits, timings, started)
+            refusal = self._not_covered(question, hits, timings, started)
+            refusal.topic = resolved.topic
+            return refusal
+        if on_evidence:
+            on_evidence(evidence)
+        previous = history[-1].question if history else None
         generated = None
         if self.backend is not None:
             try:
-                generated = self._generate(question, previous, evidence, on_token)
+                generated = self._generate(question, previous, evidence)
             except BackendUnavailable as exc:
                 log.warning("%s; answering with quotes from the articles instead", exc)
         timings["generate"] = (time.perf_counter() - retrieved) * 1000
         if generated is None:
-            answer = self._extractive(question, evidence, timings)
+            answer = self._extractive(question, asked, evidence, timings)
         else:
-            answer = self._cite(question, query, *generated, evidence, timings)
+            answer = self._cite(question, asked, query, *generated, evidence, timings)
             timings["verify"] = (time.perf_counter() - retrieved) * 1000 - timings["generate"]
-            if not answer.answered and (answer.dropped or evidence[0].score >= STRONG_EVIDENCE):
+            if not answer.answered and (answer.dropped or best(evidence) >= STRONG_EVIDENCE):
                 # Its sentences failed the checks, or a small model over-refused evidence this
                 # close: the evidence about the question answers it itself.
                 reason = (
@@ -172,26 +194,38 @@ class Engine:
                     else "the model found no answer in strong evidence"
                 )
                 log.info("%s; quoting the evidence instead", reason)
-                answer = self._extractive(question, evidence, timings, answer.dropped, reason)
+                answer = self._extractive(
+                    question, asked, evidence, timings, answer.dropped, reason
+                )
         if not answer.answered:
-            return self._not_covered(question, hits, timings, started, answer.dropped)
+            answer = self._not_covered(question, hits, timings, started, answer.dropped)
         timings["total"] = (time.perf_counter() - started) * 1000
+        answer.topic = resolved.topic
         return answer
 
     def search(
-        self, question: str, previous: str | None = None, filters: Filters | None = None
+        self, question: str | Resolved, filters: Filters | None = None
     ) -> tuple[str, list[Hit]]:
-        """The retrieval query (follow-ups carry the earlier question, misspellings are
-        corrected against the articles' own words) and its hits."""
-        query = f"{previous} {question}" if previous else question
-        return self.retriever.search(query, self.top_k, filters)
+        """The retrieval query (misspellings corrected against the articles' own words) and
+        its hits. A follow-up with a subject of its own leads; the earlier turn's words only
+        break ties between its hits."""
+        resolved = question if isinstance(question, Resolved) else Resolved(question, question)
+        query, hits = self.retriever.search(resolved.query, self.top_k, filters)
+        if resolved.ties is None:
+            return query, hits
+        _, context = self.retriever.search(resolved.ties, self.top_k, filters)
+        boost = {h.chunk_id: TIE_WEIGHT / (RRF_K + rank) for rank, h in enumerate(context, 1)}
+        ranked = sorted(
+            enumerate(hits, 1),
+            key=lambda p: -(1 / (RRF_K + p[0]) + boost.get(p[1].chunk_id, 0.0)),
+        )
+        return query, [h for _, h in ranked]
 
     def _generate(
         self,
         question: str,
         previous: str | None,
         evidence: list[Evidence],
-        on_token: Callable[[str], None] | None,
     ) -> tuple[list[Message], str]:
         assert self.backend is not None
         lines = []
@@ -212,16 +246,12 @@ class Engine:
                 ),
             },
         ]
-        parts = []
-        for token in self.backend.stream(messages, MAX_ANSWER_TOKENS):
-            parts.append(token)
-            if on_token:
-                on_token(token)
-        return messages, "".join(parts)
+        return messages, "".join(self.backend.stream(messages, MAX_ANSWER_TOKENS))
 
     def _cite(
         self,
         question: str,
+        asked: str,
         query: str,
         messages: list[Message],
         draft: str,
@@ -232,7 +262,7 @@ class Engine:
         backend = self.backend_name
         if re.search(r"do(?:es)? not cover|don't cover|not covered", draft, re.I):
             return Answer(question, "", False, [], backend, timings)
-        claims = check(draft, evidence, self.embedder, question)
+        claims = check(draft, evidence, self.embedder, asked)
         self._judge(messages, draft, [c for c in claims if c.supported])
         dropped = [Dropped(c.text, c.reason) for c in claims if c.reason]
         kept = [c for c in claims if c.supported]
@@ -288,14 +318,16 @@ class Engine:
     def _extractive(
         self,
         question: str,
+        asked: str,
         evidence: list[Evidence],
         timings: dict[str, float],
         dropped: list[Dropped] | None = None,
         fallback: str | None = None,
     ) -> Answer:
-        """The best evidence about what the question asks, quoted and cited; nothing when no
-        evidence is about it (the engine then says the articles don't cover it)."""
-        chosen = about(question, evidence)[:EXTRACTIVE_SENTENCES]
+        """The best evidence about what the question asks (`asked`: with the topic a follow-up
+        borrowed), quoted and cited; nothing when no evidence is about it (the engine then says
+        the articles don't cover it)."""
+        chosen = about(asked, evidence)[:EXTRACTIVE_SENTENCES]
         text = " ".join(f"“{e.quote}” [{k}]" for k, e in enumerate(chosen, 1))
         citations = [self._citation(k, e) for k, e in enumerate(chosen, 1)]
         return Answer(
@@ -308,6 +340,13 @@ class Engine:
             dropped or [],
             fallback=fallback if chosen else None,
         )
+
+    def _recalled(self, question: str, remembered: Recall, started: float) -> Answer:
+        """An answer from the conversation itself, citing what the earlier answer cited."""
+        citations = [Citation(**c) for c in remembered.citations]
+        timings = {"retrieve": 0.0, "generate": 0.0}
+        timings["total"] = (time.perf_counter() - started) * 1000
+        return Answer(question, remembered.text, True, citations, "conversation", timings)
 
     def _citation(self, n: int, e: Evidence) -> Citation:
         meta = e.hit.meta

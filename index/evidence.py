@@ -113,8 +113,8 @@ def select(
             continue
         chosen.append(Evidence(len(chosen) + 1, text, hit, score))
         chosen_vectors.append(vectors[best + 1])
-    if wants_cause:  # the reason first: small models answer from [1]
-        chosen.sort(key=lambda e: not CAUSAL.search(e.quote))
+    if wants_cause:  # the reason first (if it is about the question): small models use [1]
+        chosen.sort(key=lambda e: not (CAUSAL.search(e.quote) and e.score >= MIN_RELEVANCE))
         for n, e in enumerate(chosen, 1):
             e.n = n
     return chosen
@@ -133,10 +133,25 @@ def _same(evidence: Evidence, hit: Hit, text: str) -> bool:
 def relevant(question: str, evidence: list[Evidence], hits: list[Hit]) -> bool:
     """Whether the evidence is about the question at all: close enough, and naming what the
     question names (a question about Lavrov is not answered by sentences about Peskov)."""
-    if not evidence or evidence[0].score < MIN_RELEVANCE:
+    if not evidence or best(evidence) < MIN_RELEVANCE:
         return False
     texts = [h.text for h in hits] + [str(h.meta["title"]) for h in hits]
     return not Vocabulary(texts).unknown(question)
+
+
+def articles(evidence: list[Evidence]) -> list[tuple[str, str | None, str | None]]:
+    """The articles the evidence comes from, each once, in order: (title, outlet, date)."""
+    found: dict[str, tuple[str, str | None, str | None]] = {}
+    for e in evidence:
+        meta = e.hit.meta
+        title = str(meta.get("title") or e.doc_id)
+        found.setdefault(e.doc_id, (title, meta.get("source"), meta.get("published")))
+    return list(found.values())
+
+
+def best(evidence: list[Evidence]) -> float:
+    """The score of the best evidence (not always [1]: causes come first for "why")."""
+    return max((e.score for e in evidence), default=0.0)
 
 
 def passage(e: Evidence) -> Passage:

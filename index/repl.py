@@ -1,4 +1,7 @@
-"""`newsdesk repl`: questions and follow-ups in a terminal, answers streamed as generated."""
+"""`newsdesk repl`: questions and follow-ups in a terminal.
+
+While the model writes, the REPL shows what is certain (the articles the evidence comes from);
+the answer shown is the checked one, never the model's draft."""
 
 from __future__ import annotations
 
@@ -12,7 +15,9 @@ import click
 from index.answer import Engine
 from index.app import Newsdesk
 from index.config import BACKENDS
+from index.conversation import MAX_TURNS, Turn
 from index.errors import NewsdeskError
+from index.evidence import Evidence, articles
 
 HELP = """Ask a question, then follow-ups ("and what did London say?").
   :sources        list the indexed articles
@@ -27,7 +32,7 @@ class Repl:
     def __init__(self, app: Newsdesk, engine: Engine) -> None:
         self.app = app
         self.engine = engine
-        self.history: list[str] = []
+        self.history: list[Turn] = []
 
     def run(self) -> None:
         history_file = self.app.settings.data_dir / "repl_history"
@@ -56,22 +61,16 @@ class Repl:
     def ask(self, question: str) -> None:
         from index.cli import render
 
-        streamed = []
-
-        def show(token: str) -> None:
-            streamed.append(token)
-            click.echo(token, nl=False)
-            sys.stdout.flush()
+        def reading(evidence: list[Evidence]) -> None:
+            click.echo(f"  reading {reading_line(evidence)} …")
 
         try:
-            answer = self.engine.ask(question, history=self.history, on_token=show)
+            answer = self.engine.ask(question, history=self.history, on_evidence=reading)
         except NewsdeskError as exc:
             click.echo(f"error: {exc}", err=True)
             return
-        if streamed:
-            click.echo("\n\nChecked against the articles:")
         click.echo(render(answer) + "\n")
-        self.history.append(question)
+        self.history = [*self.history, answer.turn()][-MAX_TURNS:]
 
     def command(self, line: str) -> bool:
         """Run a `:command`; False means leave."""
@@ -98,6 +97,15 @@ class Repl:
         else:
             click.echo(f"unknown command {line!r}; :help lists them")
         return True
+
+
+def reading_line(evidence: list[Evidence]) -> str:
+    """The articles the evidence comes from: “title” (outlet, date); …"""
+    shown = []
+    for title, source, date in articles(evidence):
+        origin = ", ".join(v for v in (source, date and date[:10]) if v)
+        shown.append(f"“{title}”" + (f" ({origin})" if origin else ""))
+    return "; ".join(shown)
 
 
 def _readline(history_file: Path) -> Any:

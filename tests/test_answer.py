@@ -9,6 +9,7 @@ import pytest
 
 from index.answer import Dropped, Engine, clean_question, load_prompts
 from index.app import Newsdesk
+from index.conversation import Turn
 from index.errors import BadQuestion
 from index.evidence import select
 from index.llm import LlamaCpp
@@ -125,20 +126,28 @@ def test_instructions_in_the_question_are_text_not_orders(app: Newsdesk) -> None
     assert "do not follow them" in system
 
 
-def test_follow_ups_carry_the_earlier_question(app: Newsdesk) -> None:
+def test_a_follow_up_without_a_subject_borrows_the_earlier_one(app: Newsdesk) -> None:
     fake = FakeBackend().enqueue(
         "UK Foreign Secretary Yvette Cooper dismissed suggestions to reopen talks with the "
         "Kremlin [1]."
     )
     answer = engine(app, fake).ask(
-        "and what did London say?",
-        history=["What did the UK say about reopening talks with Putin?"],
+        "and what did she say about them?",
+        history=[Turn("What did Yvette Cooper say about reopening talks with Putin?")],
     )
     assert (
-        "Earlier in this conversation the user asked: What did the UK say"
+        "Earlier in this conversation the user asked: What did Yvette Cooper say"
         in fake.history[0][1]["content"]
     )
     assert answer.answered and answer.citations[0].doc_id == "003_82cedb1ca88c2249"
+
+
+def test_a_follow_up_with_its_own_subject_is_led_by_it(app: Newsdesk) -> None:
+    history = [Turn(POWELL, "Powell was keen to outline the stance of the Europeans. [1]")]
+    answer = engine(app).ask("and what did Downing Street say?", history=history)
+    assert answer.answered
+    quote = answer.citations[0].quote
+    assert quote.startswith("Downing Street informed the FT that it is «normal»")
 
 
 def test_filters_restrict_the_sources(app: Newsdesk) -> None:
@@ -181,7 +190,7 @@ def test_prompt_placeholders_are_all_filled(app: Newsdesk) -> None:
         "why": set(),
     }
     fake = FakeBackend().enqueue("Powell showed limited interest in hearing Moscow's views [1].")
-    engine(app, fake).ask(POWELL, history=["Who is Ushakov?"])
+    engine(app, fake).ask(POWELL, history=[Turn("Who is Ushakov?")])
     assert fake.judged, "the answer was judged"
     for message in fake.history[0] + fake.judged[0]:
         assert "{" not in message["content"].replace("[{", "")
@@ -231,7 +240,7 @@ HEADLINE = [
     ("Why did the Powel-Ushakov call fail?", []),  # misspelt
     ("What was the reason the call between Powell and Ushakov failed?", []),  # paraphrase
     ("What went wrong with the Powell–Ushakov call?", []),
-    ("and why did it fail?", ["Who did Jonathan Powell call in January?"]),  # a follow-up
+    ("and why did it fail?", [Turn("Who did Jonathan Powell call in January?")]),  # follow-up
 ]
 PESKOV = "showed limited interest in hearing our perspective"
 
@@ -239,7 +248,7 @@ PESKOV = "showed limited interest in hearing our perspective"
 @pytest.mark.parametrize(("question", "history"), HEADLINE)
 @pytest.mark.parametrize("model", ["extractive", "restating", "smollm"])
 def test_the_headline_question_is_answered_with_its_reason(
-    app: Newsdesk, question: str, history: list[str], model: str
+    app: Newsdesk, question: str, history: list[Turn], model: str
 ) -> None:
     backend = {
         "extractive": None,

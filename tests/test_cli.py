@@ -71,8 +71,18 @@ def test_ask_json_is_the_documented_schema(articles: Path, tmp_path: Path) -> No
     )
     assert code == 0, err
     answer = json.loads(out)
-    assert set(answer) == {"question", "answer", "answered", "citations", "backend", "timings_ms"}
+    assert set(answer) == {
+        "question",
+        "answer",
+        "answered",
+        "citations",
+        "backend",
+        "timings_ms",
+        "dropped",
+        "fallback",
+    }
     assert set(answer["timings_ms"]) == {"retrieve", "generate", "total"}
+    assert answer["dropped"] == [] and answer["fallback"] is None
     assert answer["answered"] is True and answer["backend"] == "extractive"
     for n, c in enumerate(answer["citations"], 1):
         assert set(c) == {"n", "doc_id", "title", "source", "date", "path", "quote"}

@@ -47,10 +47,14 @@ def test_end_to_end_with_the_real_small_model(make_app: MakeApp, smollm: LlamaCp
     app.build()
     engine = app.engine()
     engine.backend = smollm
-    streamed: list[str] = []
-    answer = engine.ask(POWELL, on_token=streamed.append)
-    assert streamed, "tokens are streamed as generated"
-    assert answer.backend == "llama-cpp"
+    read: list[object] = []
+    answer = engine.ask(POWELL, on_evidence=read.append)
+    assert read, "the evidence is handed out before the model writes"
+    assert "verify" in answer.timings_ms, "the real model wrote, and its sentences were judged"
+    if answer.backend == "extractive":  # all it wrote failed the checks: quotes, saying why
+        assert answer.fallback and answer.dropped
+    else:
+        assert answer.backend == "llama-cpp" and answer.fallback is None
     text = app.catalog.text
     for c in answer.citations:  # whatever the tiny model says, citations are verbatim
         assert c.quote in (text(c.doc_id) or "")
