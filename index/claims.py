@@ -289,13 +289,56 @@ def conflict(claim: str, cited: list[Passage], question: str = "") -> str | None
         given |= numbers(question) & numbers(" ".join(p.context for p in cited))
     if numbers(claim) - given:
         return "numbers not in the passage"
-    if all(polarity_conflict(claim, q) for q in quotes):
+    if all(polarity_conflict(claim, q) for q in quotes) or _wrong_yes(claim, question, quotes):
         return "contradicted by the passage"
+    if _wrong_speaker(claim, question, quotes):
+        return "not who the passage says said it"
     own = content_words(claim) - content_words(question)
     novel = own - content_words(" ".join(quotes))
     if len(novel) >= MIN_NOVEL_WORDS and len(novel) > NOVEL_SHARE * len(own):
         return "mostly words the passage does not use"
     return None
+
+
+def _wrong_yes(claim: str, question: str, quotes: list[str]) -> bool:
+    """A "Yes, …" to a yes/no question asserts the question itself: wrong when the passage
+    says its opposite ("Has Russia received a request?" against "Russia has not received any
+    requests"), or when the claim's own words deny what the question asks."""
+    if not re.match(r"\W*yes\b", claim, re.I) or not YES_NO.match(question):
+        return False
+    asked = YES_NO.sub("", question).rstrip(" ?")
+    body = re.sub(r"^\W*yes\b\W*", "", claim, flags=re.I)
+    return _negated(body) != _negated(asked) or all(polarity_conflict(asked, q) for q in quotes)
+
+
+_SPEECH = (
+    r"(?:said|says|say|told|tells|added|stated|warned|called|described|claimed|argued|"
+    r"insisted|accused|confirmed|denied|wrote|noted|stressed|announced)"
+)
+_WHO_SAID = re.compile(rf"^\s*(?:who|which \w+(?: \w+)?)\b.*\b{_SPEECH}\b", re.I)
+
+
+def _speakers(passage: str) -> set[str]:
+    """Names in speaker position: before a speech verb ("Campbell said", "Campbell, the DUP
+    MP, said") or after one ("said Gregory Campbell", "according to Campbell")."""
+    found = set()
+    for verb in re.finditer(rf"\b{_SPEECH}\b|\baccording to\b", passage):
+        before = passage[max(0, verb.start() - 80) : verb.start()]
+        after = passage[verb.end() : verb.end() + 40]
+        found |= names(" " + before.split(".")[-1].split("”")[-1]) | names(" " + after)
+    return found
+
+
+def _wrong_speaker(claim: str, question: str, quotes: list[str]) -> bool:
+    """For "who said …?", whether the claim names as the speaker only people who are not in
+    speaker position in its passage (the DUP MP's words given to Sinn Féin's leader)."""
+    if not _WHO_SAID.search(question):
+        return False
+    named = names(" " + claim) - names(" " + question)
+    if not named:
+        return False
+    speakers = set().union(*(_speakers(q) for q in quotes))
+    return not named & speakers
 
 
 YES_NO = re.compile(

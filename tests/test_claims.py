@@ -30,6 +30,11 @@ PESKOV = (
     "hearing our perspective. Without a mutual exchange of views, the conversation could not "
     "develop further,” he added."
 )
+PESKOV_STATED = (
+    "“There indeed was a conversation, that much is true. However, the dialogue did not "
+    "progress,” Kremlin spokesperson Dmitry Peskov stated during a daily press briefing.\n\n"
+    + PESKOV
+)
 SANCTIONS = (
     "Last month, the U.S. and Britain announced sanctions against Russia’s largest oil "
     "companies, Rosneft and Lukoil."
@@ -155,3 +160,24 @@ def test_the_kind_of_answer_a_question_wants() -> None:
     assert answers_kind("When did Powell call Ushakov?", "Powell called Ushakov in January.")
     assert not answers_kind("When did Powell call Ushakov?", "Powell called Ushakov.")
     assert answers_kind("Who is Ushakov?", "Ushakov is a presidential aide.")
+
+
+def test_a_yes_to_what_the_passage_denies_is_contradicted() -> None:
+    question = "Has Powell been in contact with Ushakov in recent months?"
+    # the shape Qwen wrote for a trap: a "yes" whose own words deny the question
+    slip = "Yes, Powell had not been in contact with Ushakov in recent months."
+    assert conflict(slip, cited(CONTACT), question) == "contradicted by the passage"
+    plain_yes = "Yes, Powell has been in contact with Ushakov in recent months."
+    assert conflict(plain_yes, cited(CONTACT), question) == "contradicted by the passage"
+    right = "No, Powell had not been in contact with Ushakov in recent months."
+    assert conflict(right, cited(CONTACT), question) is None
+
+
+def test_who_said_it_must_be_who_the_passage_says_said_it() -> None:
+    question = "Who said that the dialogue did not progress?"
+    assert (
+        conflict("Powell said that the dialogue did not progress.", cited(PESKOV_STATED), question)
+        == "not who the passage says said it"
+    )
+    right = "Dmitry Peskov said that the dialogue did not progress."
+    assert conflict(right, cited(PESKOV_STATED), question) is None
