@@ -66,7 +66,7 @@ def evaluate(app: Any, backend: str, questions: list[CapitalQuestion]) -> dict[s
                 "ms": round(answer.timings_ms["total"]),
             }
         )
-    result: dict[str, Any] = {"backend": engine.backend_name}
+    result: dict[str, Any] = {"backend": engine.backend_name, **summarise(rows)}
     for split in ("dev", "test"):
         if part := [r for r in rows if r["split"] == split]:
             result[split] = summarise(part)
@@ -107,6 +107,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", action="append", choices=BACKENDS)
     parser.add_argument("--limit", type=int, help="N questions over a small index (a check)")
+    parser.add_argument("--split", choices=("dev", "test"), help="only this split")
     parser.add_argument("--llm-model", type=Path, help="GGUF for the default backend")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=BENCH / "results" / "capitals.json")
@@ -114,6 +115,8 @@ def main() -> None:
     began = time.perf_counter()
     wiki = public_data.wikipedia()
     questions = public_data.capital_questions(wiki)
+    if args.split:
+        questions = [q for q in questions if split_of(q.country) == args.split]
     with tempfile.TemporaryDirectory(prefix="newsdesk-capitals-") as tmp:
         if args.limit:
             questions = random.Random(args.seed).sample(questions, args.limit)

@@ -157,3 +157,37 @@ def test_capitals_smoke(tmp_path: Path) -> None:
     assert extractive["citation_verbatim"] == 1.0
     assert extractive["accuracy"] >= 0.5, "the six leads are in the index: most are found"
     assert all(r["correct"] <= r["answered"] for r in extractive["rows"] + default["rows"])
+
+
+def test_traps_smoke(tmp_path: Path) -> None:
+    out = tmp_path / "traps.json"
+    run(
+        str(BENCH / "traps.py"),
+        *("--limit", "6", "--llm-model", str(SMOLLM), "--out", str(out)),
+        cwd=tmp_path,
+    )
+    result = json.loads(out.read_text())
+    for backend in ("extractive", "llama-cpp"):
+        figures = result["backends"][backend]
+        rows = figures["rows"]
+        assert len(rows) == 6 and {r["split"] for r in rows} <= {"dev", "test"}
+        assert not any(r["right"] and r["wrong_but_cited"] for r in rows)
+        for split in {r["split"] for r in rows}:
+            assert 0 <= figures[split]["wrong_but_cited"] <= 1
+    extractive = result["backends"]["extractive"]["rows"]
+    assert not any(r["wrong_but_cited"] for r in extractive), "quotes assert nothing of their own"
+
+
+def test_followups_smoke(tmp_path: Path) -> None:
+    out = tmp_path / "followups.json"
+    run(
+        str(BENCH / "followups.py"),
+        *("--limit", "3", "--backend", "extractive", "--out", str(out)),
+        cwd=tmp_path,
+    )
+    result = json.loads(out.read_text())
+    figures = result["backends"]["extractive"]
+    rows = figures["rows"]
+    assert rows and all(r["turn"] >= 2 for r in rows), "only follow-ups are scored"
+    assert all(len(r["facts"]) == len(r["standalone_facts"]) for r in rows)
+    assert figures["resolve_us_p50"] < 10_000, "resolving a follow-up needs no model"
