@@ -273,7 +273,8 @@ def conflict(claim: str, cited: list[Passage], question: str = "") -> str | None
     article's title, and nothing else: it gets no such allowance.
     """
     quotes = [p.quote for p in cited]
-    vocabulary = Vocabulary(quotes + [p.title for p in cited])
+    texts = quotes + [p.title for p in cited]
+    vocabulary = Vocabulary(texts)
     missing = vocabulary.unknown(claim)
     anaphoric = any(is_anaphoric(q) for q in quotes)
     if missing and not anaphoric:
@@ -284,7 +285,7 @@ def conflict(claim: str, cited: list[Passage], question: str = "") -> str | None
             missing = {w for w in missing if not (asked.knows(w) and context.knows(w))}
     if missing:
         return "wrong subject" if anaphoric else "names not in the passage"
-    given = numbers(" ".join(quotes + [p.title for p in cited]))
+    given = numbers(" ".join(texts))
     if numbers(question):
         given |= numbers(question) & numbers(" ".join(p.context for p in cited))
     if numbers(claim) - given:
@@ -293,6 +294,9 @@ def conflict(claim: str, cited: list[Passage], question: str = "") -> str | None
         return "contradicted by the passage"
     if _wrong_speaker(claim, question, quotes):
         return "not who the passage says said it"
+    asked_for = _ATTRIBUTE.match(question)
+    if asked_for and not content_words(asked_for.group(1)) & content_words(" ".join(texts)):
+        return f"the passage does not give the {asked_for.group(1).lower()}"
     own = content_words(claim) - content_words(question)
     novel = own - content_words(" ".join(quotes))
     if len(novel) >= MIN_NOVEL_WORDS and len(novel) > NOVEL_SHARE * len(own):
@@ -341,6 +345,11 @@ def _wrong_speaker(claim: str, question: str, quotes: list[str]) -> bool:
     return not named & speakers
 
 
+# "What is the capital of X?": a passage that never says "capital" does not give it, however
+# close its city is ("Zurich is the largest city of Switzerland").
+_ATTRIBUTE = re.compile(r"^\s*what (?:is|was|are|were) the ([a-z]+(?: [a-z]+)?) of\b", re.I)
+
+
 YES_NO = re.compile(
     r"^\s*(?:did|does|do|is|was|were|are|has|have|had|can|could|will|would|should)\b", re.I
 )
@@ -355,8 +364,11 @@ _DATE_WORDS = re.compile(
 
 
 def answers_kind(question: str, passage: str) -> bool:
-    """Whether a passage has the kind of thing the question asks for: a number for "how
-    many", a date for "when". Other questions take any passage."""
+    """Whether a passage has the kind of thing the question asks for: the attribute named by
+    "what is the capital of …", a number for "how many", a date for "when". Other questions
+    take any passage."""
+    if asked_for := _ATTRIBUTE.match(question):  # "what is the capital of …": says "capital"
+        return bool(content_words(asked_for.group(1)) & content_words(passage))
     if _HOW_MANY.search(question):
         return bool(numbers(passage))
     if _WHEN.search(question):

@@ -181,3 +181,16 @@ def test_who_said_it_must_be_who_the_passage_says_said_it() -> None:
     )
     right = "Dmitry Peskov said that the dialogue did not progress."
     assert conflict(right, cited(PESKOV_STATED), question) is None
+
+
+def test_a_passage_that_never_names_the_attribute_asked_for_does_not_give_it() -> None:
+    # Qwen's slip on the capitals: the largest city given as the capital, citing it faithfully
+    zurich = "Zürich is the largest city in Switzerland and the capital of the canton of Zürich."
+    largest = "Zürich is the largest city in Switzerland."
+    question = "What is the capital of Switzerland?"
+    claim = "The capital of Switzerland is Zürich."
+    assert conflict(claim, [Passage(largest, "Zürich", zurich)], question) == (
+        "the passage does not give the capital"
+    )
+    assert not answers_kind(question, largest)
+    assert answers_kind(question, "Its capital and largest city is Bern.")
