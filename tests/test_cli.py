@@ -5,7 +5,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from index.app import Newsdesk
 from index.cli import cli
+from tests.fakes import FakeBackend
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
@@ -120,3 +122,26 @@ def test_repl_answers_follow_ups_and_commands(articles: Path, tmp_path: Path) ->
     assert out.count("Sources:") == 2
     assert "003_82cedb1ca88c2249  2026-01-16T11:37  Caliber.az" in out
     assert "unknown command ':bogus'" in out and ":reindex" in out
+
+
+def test_the_repl_shows_the_articles_read_and_only_checked_sentences(app: Newsdesk) -> None:
+    from index.repl import Repl
+
+    dropped = "Cooper also announced that Britain will send ten thousand troops to Lisbon"
+    engine = app.engine()
+    engine.backend = FakeBackend().enqueue(
+        "Powell was keen to outline the stance of the Europeans but showed limited interest "
+        f"in hearing Moscow's perspective [1]. {dropped} [1]."
+    )
+    repl = Repl(app, engine)
+    runner = CliRunner()
+    with runner.isolation() as (out, _err, _output):
+        repl.ask("Why did the Powell–Ushakov call fail?")
+        repl.ask("which article was that?")
+        repl.command(":new")
+    shown = out.getvalue().decode()
+    assert "reading “Kremlin Acknowledges Unsuccessful Attempt" in shown
+    assert "Powell was keen to outline the stance" in shown
+    assert "Lisbon" not in shown, "a dropped sentence is never on screen"
+    assert "That came from:\n[1] Kremlin Acknowledges Unsuccessful Attempt" in shown
+    assert repl.history == [] and "conversation forgotten" in shown

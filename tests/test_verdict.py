@@ -166,3 +166,14 @@ def test_an_answer_that_says_it_is_supported_is_judged_like_any_other(
     answer = engine(app, fake).ask(COOPER)
     assert "Lisbon" not in answer.text and "40,000" not in answer.text
     assert [d.sentence for d in answer.dropped] == [steered.removesuffix(" [1].") + "."]
+
+
+def test_the_same_question_gets_the_same_answer_with_the_verdict(app: Newsdesk) -> None:
+    e = engine(app, LlamaCpp(SMOLLM, threads=2, context=2048))
+    first, second = e.ask(POWELL), e.ask(POWELL)
+    assert "verify" in first.timings_ms
+    assert (first.text, first.dropped, first.fallback) == (
+        second.text,
+        second.dropped,
+        second.fallback,
+    )
