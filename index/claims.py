@@ -49,7 +49,8 @@ _ANAPHOR = re.compile(
 )
 _NEGATION = re.compile(
     r"\b(?:not|no|never|neither|nor|none|nobody|nothing|without|cannot|denied|denies|deny|"
-    r"refused|refuses|rejected|rejects|failed to|fails to|unable)\b|n't\b",
+    r"refused|refuses|rejected|rejects|failed to|fails to|unable|declined to|declines to|"
+    r"ruled out|rules out|rule out|ruling out)\b|n't\b",
     re.I,
 )
 # Words of opposite direction: a claim using one side where its passage uses the other
@@ -304,15 +305,27 @@ def conflict(claim: str, cited: list[Passage], question: str = "") -> str | None
     return None
 
 
+# A "yes" needs a passage that restates at least this share of the question's words.
+YES_COVERAGE = 0.5
+
+
 def _wrong_yes(claim: str, question: str, quotes: list[str]) -> bool:
     """A "Yes, …" to a yes/no question asserts the question itself: wrong when the passage
     says its opposite ("Has Russia received a request?" against "Russia has not received any
-    requests"), or when the claim's own words deny what the question asks."""
+    requests"), does not say it ("Is Willis seeking specific damages?" answered from "Willis
+    is seeking medical expenses"), or when the claim's own words deny what was asked ("Yes,
+    Ivanov declined to offer a mandate")."""
     if not re.match(r"\W*yes\b", claim, re.I) or not YES_NO.match(question):
         return False
     asked = YES_NO.sub("", question).rstrip(" ?")
     body = re.sub(r"^\W*yes\b\W*", "", claim, flags=re.I)
-    return _negated(body) != _negated(asked) or all(polarity_conflict(asked, q) for q in quotes)
+    wanted = content_words(asked)
+    restated = max((len(wanted & content_words(q)) for q in quotes), default=0)
+    return (
+        _negated(body) != _negated(asked)
+        or restated < YES_COVERAGE * len(wanted)  # the passage does not say what was asked
+        or all(polarity_conflict(asked, q) for q in quotes)
+    )
 
 
 _SPEECH = (

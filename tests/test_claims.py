@@ -194,3 +194,35 @@ def test_a_passage_that_never_names_the_attribute_asked_for_does_not_give_it() -
     )
     assert not answers_kind(question, largest)
     assert answers_kind(question, "Its capital and largest city is Bern.")
+
+
+@pytest.mark.parametrize(
+    ("question", "claim"),
+    [
+        # the shapes Qwen wrote on the traps dev split, on the sample article's sentences
+        ("Did the Alaska summit bring progress toward a ceasefire?", "Yes, it did."),
+        (
+            "Did the Alaska summit bring significant progress toward a ceasefire?",
+            "Yes, the Alaska summit did not result in significant progress toward a ceasefire.",
+        ),
+        (
+            "Did Trump agree to new sanctions at the Alaska summit?",
+            "Yes, the U.S. president met with Putin in Alaska for a summit.",
+        ),
+    ],
+)
+def test_a_yes_needs_a_passage_that_says_yes(question: str, claim: str) -> None:
+    assert conflict(claim, cited(ALASKA), question) is not None
+
+
+def test_ruling_out_and_declining_are_negations() -> None:
+    passage = [Passage("Marat Safin has ruled out winning Wimbledon.", "Safin", "")]
+    question = "Does Safin think he can win Wimbledon?"
+    assert conflict("Yes, Safin thinks he can win Wimbledon.", passage, question) is not None
+    declined = [
+        Passage("Ivanov declined to offer a mandate to the Social Democrats.", "Ivanov", "")
+    ]
+    question = "Did Ivanov give the Social Democrats a mandate?"
+    assert conflict(
+        "Yes, Ivanov declined to offer a mandate to the Social Democrats.", declined, question
+    )
