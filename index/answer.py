@@ -214,12 +214,13 @@ class Engine:
         if resolved.ties is None:
             return query, hits
         _, context = self.retriever.search(resolved.ties, self.top_k, filters)
-        boost = {h.chunk_id: TIE_WEIGHT / (RRF_K + rank) for rank, h in enumerate(context, 1)}
-        ranked = sorted(
-            enumerate(hits, 1),
-            key=lambda p: -(1 / (RRF_K + p[0]) + boost.get(p[1].chunk_id, 0.0)),
-        )
-        return query, [h for _, h in ranked]
+        score: dict[str, float] = {}
+        pool = {h.chunk_id: h for h in [*context, *hits]}
+        for weight, ranking in ((1.0, hits), (TIE_WEIGHT, context)):
+            for rank, h in enumerate(ranking, 1):
+                score[h.chunk_id] = score.get(h.chunk_id, 0.0) + weight / (RRF_K + rank)
+        ranked = sorted(pool, key=lambda chunk_id: -score[chunk_id])
+        return query, [pool[chunk_id] for chunk_id in ranked[: self.top_k]]
 
     def _generate(
         self,

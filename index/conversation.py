@@ -29,6 +29,9 @@ _FOLLOW_UP = re.compile(
     r"|\b(?:it|its|he|him|his|she|her|they|them|their|that|this|those|these|there|then)\b",
     re.I,
 )
+_POINTS_BACK = re.compile(
+    r"\b(?:it|its|he|him|his|she|her|they|them|their|this|that|these|those)\b", re.I
+)
 _QUESTION_WORDS = {
     "what", "who", "whom", "whose", "why", "when", "where", "which", "how", "did", "does", "do",
     "is", "are", "was", "were", "has", "have", "had", "can", "could", "will", "would", "should",
@@ -82,23 +85,26 @@ def subjects(text: str) -> set[str]:
 def resolve(question: str, history: Sequence[Turn]) -> Resolved:
     """`question` as retrieval should see it, given the conversation's earlier turns.
 
-    The topic a follow-up borrows is the conversation's, carried from turn to turn: after "why
-    did the Powell–Ushakov call fail?" and "and what did Downing Street say?", "who confirmed
-    that the call took place?" is still about the Powell–Ushakov call, not Downing Street."""
+    A follow-up that points back ("will it be sold in the US?") or names nothing ("how many
+    homes?") borrows the conversation's topic; one that names a subject of its own and points
+    nowhere ("and what did Downing Street say?") is led by its subject, the topic only breaking
+    ties. The topic is the conversation's, carried from turn to turn: after "why did the
+    Powell–Ushakov call fail?" and "and what did Downing Street say?", "who confirmed that the
+    call took place?" is still about the Powell–Ushakov call, not Downing Street."""
     previous = next((t for t in reversed(history) if t.question), None)
     if previous is None or not is_follow_up(question):
         return Resolved(question, question)
     borrowed = previous.about
-    if subjects(question) - subjects(borrowed):
+    own = subjects(question) - subjects(borrowed)
+    if own and not _POINTS_BACK.search(question):
         return Resolved(question, question, ties=f"{borrowed} {question}", topic=borrowed)
     return Resolved(question, f"{borrowed} {question}", topic=borrowed)
 
 
 def is_follow_up(question: str) -> bool:
-    """A question that leans on what came before: "and …", "what about …", a pronoun, or too
-    few words of its own to stand alone."""
-    own = [w for w in re.findall(r"\w+", question.lower()) if w not in _QUESTION_WORDS | STOP]
-    return bool(_FOLLOW_UP.search(question)) or len(own) < 2
+    """A question that leans on what came before: "and …", "what about …", a pronoun, or no
+    name of its own (in a conversation, "how many homes?" is about the topic so far)."""
+    return bool(_FOLLOW_UP.search(question)) or not subjects(question)
 
 
 def _borrow(question: str) -> str:
