@@ -296,7 +296,7 @@ def conflict(claim: str, cited: list[Passage], question: str = "") -> str | None
     if _wrong_speaker(claim, question, quotes):
         return "not who the passage says said it"
     asked_for = _ATTRIBUTE.match(question)
-    if asked_for and not content_words(asked_for.group(1)) & content_words(" ".join(texts)):
+    if asked_for and not any(_gives(asked_for, p) for p in cited):
         return f"the passage does not give the {asked_for.group(1).lower()}"
     own = content_words(claim) - content_words(question)
     novel = own - content_words(" ".join(quotes))
@@ -358,9 +358,25 @@ def _wrong_speaker(claim: str, question: str, quotes: list[str]) -> bool:
     return not named & speakers
 
 
-# "What is the capital of X?": a passage that never says "capital" does not give it, however
-# close its city is ("Zurich is the largest city of Switzerland").
-_ATTRIBUTE = re.compile(r"^\s*what (?:is|was|are|were) the ([a-z]+(?: [a-z]+)?) of\b", re.I)
+# "What is the capital of X?": a passage gives it when one of its clauses says "capital" of X
+# (or "its capital", in an article about X). "Zürich is the largest city in Switzerland and the
+# capital of the canton of Zürich" does not give Switzerland's.
+_ATTRIBUTE = re.compile(r"^\s*what (?:is|was|are|were) the ([a-z]+(?: [a-z]+)?) of\b(.*)", re.I)
+
+
+def _gives(asked_for: re.Match[str], cited: Passage) -> bool:
+    """Whether the passage states the attribute asked for of the subject asked about."""
+    attribute = content_words(asked_for.group(1))
+    about_title = not Vocabulary([cited.title]).unknown(" " + asked_for.group(2))
+    for sentence in re.split(r"(?<=[.!?])\s+", cited.quote):
+        for clause in re.split(r"[,;]|\band (?=the |a |an |its )", sentence):
+            if not attribute & content_words(clause):
+                continue
+            if not Vocabulary([clause]).unknown(" " + asked_for.group(2)):
+                return True  # "the capital of Switzerland is Bern"
+            if about_title and _ANAPHOR.search(sentence.strip()):
+                return True  # "Its capital and largest city is Bern", in "Switzerland"
+    return False
 
 
 YES_NO = re.compile(

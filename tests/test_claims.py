@@ -226,3 +226,16 @@ def test_ruling_out_and_declining_are_negations() -> None:
     assert conflict(
         "Yes, Ivanov declined to offer a mandate to the Social Democrats.", declined, question
     )
+
+
+def test_the_attribute_must_be_said_of_the_subject_asked_about() -> None:
+    question = "What is the capital of Bosnia and Herzegovina?"
+    sarajevo = "Sarajevo is the capital and largest city of Bosnia and Herzegovina."
+    claim = "The capital of Bosnia and Herzegovina is Sarajevo."
+    assert conflict(claim, [Passage(sarajevo, "Sarajevo", sarajevo)], question) is None
+    zurich = "Zürich is the largest city in Switzerland and the capital of the canton of Zürich."
+    assert conflict(
+        "The capital of Switzerland is Zürich.",
+        [Passage(zurich, "Zürich", zurich)],
+        "What is the capital of Switzerland?",
+    ) == ("the passage does not give the capital")
