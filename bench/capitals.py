@@ -12,25 +12,17 @@ bench/results/capitals.json; bench/README.md says how each figure is produced.
 
 from __future__ import annotations
 
-import argparse
-import json
-import random
 import sys
-import tempfile
-import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH), str(BENCH.parent)]
 
+import archive  # noqa: E402
 import public_data  # noqa: E402
-from common import default_model, machine, own_words, p50, p95, split_of  # noqa: E402
+from common import own_words, p50, p95, split_of  # noqa: E402
 from public_data import CapitalQuestion  # noqa: E402
-
-BACKENDS = ("extractive", "llama-cpp")
-DISTRACTORS = 200  # other documents in the --limit index
 
 
 def evaluate(app: Any, backend: str, questions: list[CapitalQuestion]) -> dict[str, Any]:
@@ -102,57 +94,20 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def main() -> None:
-    from index.app import Newsdesk
-    from index.config import Settings
-
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--backend", action="append", choices=BACKENDS)
-    parser.add_argument("--limit", type=int, help="N questions over a small index (a check)")
-    parser.add_argument("--split", choices=("dev", "test"), help="only this split")
-    parser.add_argument("--llm-model", type=Path, help="GGUF for the default backend")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=BENCH / "results" / "capitals.json")
-    args = parser.parse_args()
-    began = time.perf_counter()
+    out = BENCH / "results" / "capitals.json"
+    args = archive.options(__doc__.split("\n\n")[0], out).parse_args()
     wiki = public_data.wikipedia()
-    questions = public_data.capital_questions(wiki)
-    if args.split:
-        questions = [q for q in questions if split_of(q.country) == args.split]
-    with tempfile.TemporaryDirectory(prefix="newsdesk-capitals-") as tmp:
-        if args.limit:
-            questions = random.Random(args.seed).sample(questions, args.limit)
-            leads = {q.doc_id for q in questions}
-            others = [d for d in public_data.mixed(args.seed) if d.doc_id not in leads]
-            docs = [d for d in wiki if d.doc_id in leads] + others[:DISTRACTORS]
-            root = Path(tmp)
-        else:
-            docs = public_data.mixed(args.seed)
-            root = public_data.DATA / "index-all"
-        public_data.write(docs, root / "articles")  # unchanged files keep their hash
-        settings = Settings(
-            articles_dir=root / "articles",
-            data_dir=root / "data",
-            llm_model=args.llm_model or default_model(),
-        )
-        app = Newsdesk(settings)
-        build = app.build().to_json()
-        print(f"index: {build['chunks']} chunks, {build['embedded']} embedded now", flush=True)
-        backends = {}
-        for backend in args.backend or BACKENDS:
-            backends[backend] = evaluate(app, backend, questions)
-            summary = {k: v for k, v in backends[backend].items() if k != "rows"}
-            print(f"{backend}: {json.dumps(summary)}", flush=True)
-        app.close()
-    result = {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
-        "index": {"documents": len(docs), "chunks": build["chunks"], "limit": args.limit},
-        "backends": backends,
-        "bench_seconds": round(time.perf_counter() - began, 1),
-    }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    print(f"wrote {args.out}")
+    questions = [
+        q
+        for q in public_data.capital_questions(wiki)
+        if split_of(q.country) == (args.split or split_of(q.country))
+    ]
+
+    def needs(sample: list[CapitalQuestion]) -> list[public_data.Doc]:
+        leads = {q.doc_id for q in sample}
+        return archive.with_distractors(leads, public_data.mixed(args.seed))
+
+    archive.run(args, questions, evaluate, needs)
 
 
 if __name__ == "__main__":

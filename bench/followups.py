@@ -18,25 +18,20 @@ follow-up costs (no model: microseconds). Results go to bench/results/followups.
 
 from __future__ import annotations
 
-import argparse
 import json
-import random
 import sys
-import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH), str(BENCH.parent)]
 
+import archive  # noqa: E402
 import public_data  # noqa: E402
-from common import default_model, machine, p50, p95, split_of  # noqa: E402
+from common import p50, p95, split_of  # noqa: E402
 
-BACKENDS = ("extractive", "llama-cpp")
 CONVERSATIONS = BENCH / "followups.jsonl"
-DISTRACTORS = 200  # other documents in the --limit index
 
 
 def load() -> list[dict[str, Any]]:
@@ -136,57 +131,15 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def main() -> None:
-    from index.app import Newsdesk
-    from index.config import Settings
+    out = BENCH / "results" / "followups.json"
+    args = archive.options(__doc__.split("\n\n")[0], out).parse_args()
+    conversations = [c for c in load() if c["split"] == (args.split or c["split"])]
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--backend", action="append", choices=BACKENDS)
-    parser.add_argument("--limit", type=int, help="N conversations over a small index (a check)")
-    parser.add_argument("--split", choices=("dev", "test"), help="only this split")
-    parser.add_argument("--llm-model", type=Path, help="GGUF for the default backend")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=BENCH / "results" / "followups.json")
-    args = parser.parse_args()
-    began = time.perf_counter()
-    conversations = load()
-    if args.split:
-        conversations = [c for c in conversations if c["split"] == args.split]
-    with tempfile.TemporaryDirectory(prefix="newsdesk-followups-") as tmp:
-        if args.limit:
-            conversations = random.Random(args.seed).sample(conversations, args.limit)
-            wanted = {t["doc_id"] for c in conversations for t in c["turns"]}
-            news = [*public_data.bbc(), *public_data.world_news()]
-            others = [d for d in news if d.doc_id not in wanted]
-            docs = [d for d in news if d.doc_id in wanted] + others[:DISTRACTORS]
-            root = Path(tmp)
-        else:
-            docs = public_data.mixed(args.seed)
-            root = public_data.DATA / "index-all"
-        public_data.write(docs, root / "articles")  # unchanged files keep their hash
-        settings = Settings(
-            articles_dir=root / "articles",
-            data_dir=root / "data",
-            llm_model=args.llm_model or default_model(),
-        )
-        app = Newsdesk(settings)
-        build = app.build().to_json()
-        print(f"index: {build['chunks']} chunks, {build['embedded']} embedded now", flush=True)
-        backends = {}
-        for backend in args.backend or BACKENDS:
-            backends[backend] = evaluate(app, backend, conversations)
-            summary = {k: v for k, v in backends[backend].items() if k != "rows"}
-            print(f"{backend}: {json.dumps(summary)}", flush=True)
-        app.close()
-    result = {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
-        "index": {"documents": len(docs), "chunks": build["chunks"], "limit": args.limit},
-        "backends": backends,
-        "bench_seconds": round(time.perf_counter() - began, 1),
-    }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    print(f"wrote {args.out}")
+    def needs(sample: list[dict[str, Any]]) -> list[public_data.Doc]:
+        news = [*public_data.bbc(), *public_data.world_news()]
+        return archive.with_distractors({t["doc_id"] for c in sample for t in c["turns"]}, news)
+
+    archive.run(args, conversations, evaluate, needs)
 
 
 if __name__ == "__main__":

@@ -17,26 +17,20 @@ to bench/results/traps.json; bench/README.md says how each figure is produced.
 
 from __future__ import annotations
 
-import argparse
 import json
-import random
 import re
 import sys
-import tempfile
-import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH), str(BENCH.parent)]
 
+import archive  # noqa: E402
 import public_data  # noqa: E402
-from common import default_model, machine, own_words, p50, p95, split_of  # noqa: E402
+from common import own_words, p50, p95, split_of  # noqa: E402
 
-BACKENDS = ("extractive", "llama-cpp")
 QUESTIONS = (BENCH / "traps_bbc.jsonl", BENCH / "traps_world.jsonl")
-DISTRACTORS = 200  # other documents in the --limit index
 
 
 def load() -> list[dict[str, Any]]:
@@ -124,57 +118,14 @@ def evaluate(app: Any, backend: str, questions: list[dict[str, Any]]) -> dict[st
 
 
 def main() -> None:
-    from index.app import Newsdesk
-    from index.config import Settings
+    args = archive.options(__doc__.split("\n\n")[0], BENCH / "results" / "traps.json").parse_args()
+    questions = [q for q in load() if q["split"] == (args.split or q["split"])]
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--backend", action="append", choices=BACKENDS)
-    parser.add_argument("--limit", type=int, help="N traps over a small index (a check)")
-    parser.add_argument("--split", choices=("dev", "test"), help="only this split")
-    parser.add_argument("--llm-model", type=Path, help="GGUF for the default backend")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=BENCH / "results" / "traps.json")
-    args = parser.parse_args()
-    began = time.perf_counter()
-    questions = load()
-    if args.split:
-        questions = [q for q in questions if q["split"] == args.split]
-    with tempfile.TemporaryDirectory(prefix="newsdesk-traps-") as tmp:
-        if args.limit:
-            questions = random.Random(args.seed).sample(questions, args.limit)
-            wanted = {q["doc_id"] for q in questions}
-            news = [*public_data.bbc(), *public_data.world_news()]
-            others = [d for d in news if d.doc_id not in wanted]
-            docs = [d for d in news if d.doc_id in wanted] + others[:DISTRACTORS]
-            root = Path(tmp)
-        else:
-            docs = public_data.mixed(args.seed)
-            root = public_data.DATA / "index-all"
-        public_data.write(docs, root / "articles")  # unchanged files keep their hash
-        settings = Settings(
-            articles_dir=root / "articles",
-            data_dir=root / "data",
-            llm_model=args.llm_model or default_model(),
-        )
-        app = Newsdesk(settings)
-        build = app.build().to_json()
-        print(f"index: {build['chunks']} chunks, {build['embedded']} embedded now", flush=True)
-        backends = {}
-        for backend in args.backend or BACKENDS:
-            backends[backend] = evaluate(app, backend, questions)
-            summary = {k: v for k, v in backends[backend].items() if k != "rows"}
-            print(f"{backend}: {json.dumps(summary)}", flush=True)
-        app.close()
-    result = {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
-        "index": {"documents": len(docs), "chunks": build["chunks"], "limit": args.limit},
-        "backends": backends,
-        "bench_seconds": round(time.perf_counter() - began, 1),
-    }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    print(f"wrote {args.out}")
+    def needs(sample: list[dict[str, Any]]) -> list[public_data.Doc]:
+        news = [*public_data.bbc(), *public_data.world_news()]
+        return archive.with_distractors({q["doc_id"] for q in sample}, news)
+
+    archive.run(args, questions, evaluate, needs)
 
 
 if __name__ == "__main__":
