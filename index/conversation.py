@@ -2,10 +2,10 @@
 itself, and turns kept in the data dir so that a restart forgets nothing.
 
 A follow-up is resolved without a model, so the rewrite cannot drop or invent a subject: it
-only ever adds words of the earlier turns (their names and topic). When the follow-up names
-its own subject ("and what did Downing Street say?"), retrieval is led by the follow-up and the
-earlier turn only breaks ties; when it does not ("why did he resign?"), the earlier topic is
-added to it.
+only ever adds words of the earlier turns (the conversation's topic). When the follow-up names
+a subject of its own ("and what did Downing Street say?"), retrieval is led by it and the topic
+only breaks ties; when it points back or names nothing ("why did he resign?", "how many
+homes?"), the topic is added to it.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from index.claims import STOP, names
 MAX_TURNS = 20  # turns kept per conversation; older ones are forgotten
 TOPIC_WORDS = 8  # words of the earlier turns a follow-up may borrow
 
-_FOLLOW_UP = re.compile(
-    r"^\s*(?:and|but|so|also|then|what about|how about|and what about)\b"
-    r"|\b(?:it|its|he|him|his|she|her|they|them|their|that|this|those|these|there|then)\b",
-    re.I,
+# A follow-up starts by leaning on the last turn, or refers back to it; a reference to a person
+# or thing (not "there", "then") also makes the earlier topic its subject.
+_LEANS_ON = re.compile(
+    r"^\s*(?:and|but|so|also|then|what about|how about)\b|\b(?:there|then)\b", re.I
 )
 _POINTS_BACK = re.compile(
     r"\b(?:it|its|he|him|his|she|her|they|them|their|this|that|these|those)\b", re.I
@@ -104,7 +104,9 @@ def resolve(question: str, history: Sequence[Turn]) -> Resolved:
 def is_follow_up(question: str) -> bool:
     """A question that leans on what came before: "and …", "what about …", a pronoun, or no
     name of its own (in a conversation, "how many homes?" is about the topic so far)."""
-    return bool(_FOLLOW_UP.search(question)) or not subjects(question)
+    return bool(_LEANS_ON.search(question) or _POINTS_BACK.search(question)) or not subjects(
+        question
+    )
 
 
 def _borrow(question: str) -> str:
