@@ -160,12 +160,6 @@ class Vocabulary:
         return missing
 
 
-def unknown(wanted: set[str], texts: list[str]) -> set[str]:
-    """The words of `wanted` that no text uses (see `Vocabulary.knows`)."""
-    vocabulary = Vocabulary(texts)
-    return {w for w in wanted if not vocabulary.knows(w)}
-
-
 def is_anaphoric(passage: str) -> bool:
     """Whether the passage speaks of its subject without naming it ("the country", "Its")."""
     return any(_ANAPHOR.search(clause.strip()) for clause in re.split(r"(?<=[.!?])\s+", passage))
@@ -197,6 +191,9 @@ def _stems(clause: str) -> set[str]:
     return set(_STEM.stemWords(re.findall(r"[a-z]+", clause.lower())))
 
 
+_AUXILIARIES = {"been", "be", "yet", "still", "even", "ever", "really", "actually", "t"}
+
+
 def _negated_predicates(clause: str) -> set[str]:
     """Stems of the first content word after each negation cue: what the clause denies
     ("still not seeing that" -> see; "did not result in" -> result)."""
@@ -209,9 +206,6 @@ def _negated_predicates(clause: str) -> set[str]:
     return found
 
 
-_AUXILIARIES = {"been", "be", "yet", "still", "even", "ever", "really", "actually", "t"}
-
-
 def polarity_conflict(claim: str, passage: str) -> bool:
     """Whether a clause of the claim restates a clause of the passage with the opposite
     polarity: negated in one and not the other, or with opposite directions (rose/fell).
@@ -220,15 +214,15 @@ def polarity_conflict(claim: str, passage: str) -> bool:
     ("Cooper is still not seeing evidence" against "evidence that Putin wants peace … I'm still
     not seeing that"); an affirmative one when another clause about as close is affirmative."""
     passage_clauses = [(c, content_words(c)) for c in _clauses(passage)]
-    denied = set().union(*(_negated_predicates(c) for c, _ in passage_clauses))
     if not passage_clauses:
         return False
+    denied = set().union(*(_negated_predicates(c) for c, _ in passage_clauses))
     for clause in _clauses(claim):
         words = content_words(clause)
         if len(words) < 2:
             continue
         ranked = sorted(((len(words & w), c) for c, w in passage_clauses), reverse=True)
-        shared, best = ranked[0] if ranked else (0, "")
+        shared, best = ranked[0]
         if shared < 2 or shared / len(words) < 0.5:
             continue  # this clause restates nothing of the passage closely enough to compare
         negated = _negated(clause)
