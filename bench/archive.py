@@ -53,8 +53,8 @@ def run(
 ) -> None:
     """Ask `items` with each backend (`evaluate(app, backend, items)`) and write the results;
     with --limit, over a small index of `needs(sampled items)`."""
-    from index.app import Newsdesk
-    from index.config import Settings
+    from newsdesk.index.app import Newsdesk
+    from newsdesk.index.config import Settings
 
     began = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="newsdesk-bench-") as tmp:

@@ -59,7 +59,7 @@ def run_child(command: list[str], cwd: Path | None = None) -> dict[str, Any]:
 def default_model() -> Path | None:
     """The default GGUF already joined by `scripts/demo` (in .newsdesk/), so a benchmark does
     not join and checksum another 1 GB copy; None lets newsdesk join it in the data dir."""
-    from index.llm import DEFAULT_MODEL_FILE
+    from newsdesk.index.llm import DEFAULT_MODEL_FILE
 
     if os.environ.get("NEWSDESK_LLM_MODEL"):
         return Path(os.environ["NEWSDESK_LLM_MODEL"])

@@ -16,21 +16,19 @@ import os
 import platform
 import re
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 from common import p95, split_of  # noqa: E402
 
-from index.app import Newsdesk  # noqa: E402
-from index.config import Settings  # noqa: E402
-from index.evidence import MIN_SUPPORT, content_words  # noqa: E402
-from index.llm import DEFAULT_MODEL_FILE  # noqa: E402
+from newsdesk.index.app import Newsdesk  # noqa: E402
+from newsdesk.index.config import Settings  # noqa: E402
+from newsdesk.index.evidence import MIN_SUPPORT, content_words  # noqa: E402
+from newsdesk.index.llm import DEFAULT_MODEL_FILE  # noqa: E402
 
 
 def share(hits: list[bool]) -> float | None:

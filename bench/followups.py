@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 BENCH = Path(__file__).resolve().parent
-sys.path[:0] = [str(BENCH), str(BENCH.parent)]
+sys.path.insert(0, str(BENCH))
 
 import archive  # noqa: E402
 import public_data  # noqa: E402
@@ -48,8 +48,8 @@ def facts(turn: dict[str, Any], answer: Any) -> list[bool]:
 
 def off_subject(question: str, answer: Any) -> bool:
     """A quoted fallback none of whose quotes (or their titles) name what the question names."""
-    from index.claims import Vocabulary
-    from index.conversation import subjects
+    from newsdesk.index.claims import Vocabulary
+    from newsdesk.index.conversation import subjects
 
     wanted = subjects(question)
     if not answer.fallback or not wanted:
@@ -60,7 +60,7 @@ def off_subject(question: str, answer: Any) -> bool:
 
 
 def evaluate(app: Any, backend: str, conversations: list[dict[str, Any]]) -> dict[str, Any]:
-    from index.conversation import resolve
+    from newsdesk.index.conversation import resolve
 
     engine = app.engine(backend=backend)
     engine.ask(conversations[0]["turns"][0]["question"])  # warm up

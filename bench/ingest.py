@@ -62,10 +62,10 @@ def worker(root: Path, raw_sample: int, seed: int, changed_runs: int) -> dict[st
     Peak RSS is read right after the full build, before anything else grows the process.
     Each changed rebuild uses a fresh `Newsdesk` (new model session, as a new `newsdesk index`
     would load), so its `seconds` matches what the CLI reports."""
-    from index.app import Newsdesk
-    from index.build import MAX_HEADER_TOKENS, Builder
-    from index.config import Settings
-    from index.embeddings import MiniLMEmbedding
+    from newsdesk.index.app import Newsdesk
+    from newsdesk.index.build import MAX_HEADER_TOKENS, Builder
+    from newsdesk.index.config import Settings
+    from newsdesk.index.embeddings import MiniLMEmbedding
 
     totals: dict[str, float] = {}
     for cls, name in ((MiniLMEmbedding, "embed"), (MiniLMEmbedding, "count_tokens")):
@@ -130,7 +130,7 @@ def run_json(command: list[str], cwd: Path) -> tuple[dict[str, Any], float]:
 def newsdesk_command(root: Path) -> list[str]:
     """The installed `newsdesk` script next to this Python, or the same CLI via -m."""
     script = Path(sys.executable).with_name("newsdesk")
-    base = [str(script)] if script.exists() else [sys.executable, "-m", "index.cli"]
+    base = [str(script)] if script.exists() else [sys.executable, "-m", "newsdesk"]
     return [*base, "--articles", str(root / "articles"), "--data-dir", str(root / "data")]
 
 

@@ -38,13 +38,13 @@ from pathlib import Path
 from typing import Any
 
 BENCH = Path(__file__).resolve().parent
-sys.path[:0] = [str(BENCH), str(BENCH.parent)]
+sys.path.insert(0, str(BENCH))
 
 import public_data  # noqa: E402
 from common import machine, p50, p95  # noqa: E402
 from public_data import Doc  # noqa: E402
 
-from index.keyword import tokenize  # noqa: E402  (the same stop words and stemmer)
+from newsdesk.index.keyword import tokenize  # noqa: E402  (the same stop words and stemmer)
 
 DEPTH = 10  # articles ranked per query: MRR@10, hit@10
 CHUNKS_ASKED = 40  # newsdesk chunks per query, enough for 10 distinct articles
@@ -111,8 +111,8 @@ def run_corpus(name: str, docs: list[Doc], root: Path) -> dict[str, Any]:
     from llama_index.core import SimpleDirectoryReader, StorageContext, VectorStoreIndex
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-    from index.app import Newsdesk
-    from index.config import Settings
+    from newsdesk.index.app import Newsdesk
+    from newsdesk.index.config import Settings
 
     articles = root / name / "articles"
     public_data.write(docs, articles, body_only=True)

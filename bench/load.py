@@ -17,7 +17,6 @@ import json
 import os
 import platform
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -26,15 +25,14 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 from common import p95  # noqa: E402
 
-from bot.client import NewsdeskBot, ask_command  # noqa: E402
-from bot.config import BotSettings  # noqa: E402
-from index.answer import Engine  # noqa: E402
-from index.app import Newsdesk  # noqa: E402
-from index.config import Settings  # noqa: E402
+from newsdesk.bot.client import NewsdeskBot  # noqa: E402
+from newsdesk.bot.commands import NewsdeskCog  # noqa: E402
+from newsdesk.index.answer import Engine  # noqa: E402
+from newsdesk.index.app import Newsdesk  # noqa: E402
+from newsdesk.index.config import Settings  # noqa: E402
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -119,17 +117,16 @@ class FakeInteraction:
 
 async def bot_load(app: Newsdesk, engine: Engine, askers: int, limit: int) -> dict[str, Any]:
     """`askers` users ask at once; beyond the per-server cap the bot must say busy at once."""
-    bot = NewsdeskBot(
-        app=app,
-        engine=engine,
-        settings=BotSettings(token="unused", cooldown=0, max_concurrent=limit),
-    )
+    settings = app.settings.with_(bot_cooldown=0, bot_max_concurrent=limit)
+    desk = Newsdesk(settings, embedder=app.embedder, store=app.store)
+    bot = NewsdeskBot(desk=desk, engine=engine)
+    cog = NewsdeskCog(bot)
     pool = questions()
 
     async def one(user: int) -> tuple[str, float]:
         interaction = FakeInteraction(bot, user)
         started = time.perf_counter()
-        await ask_command.callback(interaction, question=pool[user % len(pool)])  # type: ignore[arg-type, call-arg]
+        await cog.ask.callback(cog, interaction, question=pool[user % len(pool)])
         elapsed = time.perf_counter() - started
         busy = any(s.startswith("Busy") for s in interaction.response.sent)
         return ("busy" if busy else "answered" if interaction.final else "other"), elapsed
@@ -182,6 +179,7 @@ def main() -> None:
             {}, articles_dir=REPO / "articles", data_dir=Path(data_dir), llm=args.backend
         )
         app = Newsdesk(settings)
+        app.build()
         engine = app.engine()
         engine.ask("warm up: who is Ushakov?")
         result: dict[str, Any] = {

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 BENCH = Path(__file__).resolve().parent
-sys.path[:0] = [str(BENCH), str(BENCH.parent)]
+sys.path.insert(0, str(BENCH))
 
 import public_data  # noqa: E402
 from common import (  # noqa: E402
@@ -53,7 +53,7 @@ def questions(docs: list[public_data.Doc], smallest: int) -> list[str]:
 
 
 def settings_for(root: Path, llm_model: Path | None = None) -> Any:
-    from index.config import Settings
+    from newsdesk.index.config import Settings
 
     return Settings(
         articles_dir=root / "articles",
@@ -65,7 +65,7 @@ def settings_for(root: Path, llm_model: Path | None = None) -> Any:
 
 def build_worker(root: Path, size: int, seed: int) -> dict[str, Any]:
     """A fresh build of the first `size` documents, in this (child) process."""
-    from index.app import Newsdesk
+    from newsdesk.index.app import Newsdesk
 
     shutil.rmtree(root, ignore_errors=True)
     docs = public_data.mixed(seed)
@@ -84,7 +84,7 @@ def serve_worker(
     root: Path, asked: list[str], default_answers: int, llm_model: Path | None
 ) -> dict[str, Any]:
     """Load the index as `newsdesk ask` does, then time retrieval and answers."""
-    from index.app import Newsdesk
+    from newsdesk.index.app import Newsdesk
 
     app = Newsdesk(settings_for(root, llm_model))
     started = time.perf_counter()

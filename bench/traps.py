@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 BENCH = Path(__file__).resolve().parent
-sys.path[:0] = [str(BENCH), str(BENCH.parent)]
+sys.path.insert(0, str(BENCH))
 
 import archive  # noqa: E402
 import public_data  # noqa: E402

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 
 import click
 
-from index.app import Newsdesk
-from index.errors import NewsdeskError
+from newsdesk.index.app import Newsdesk
+from newsdesk.index.cli import pass_desk, ready_engine
 
 log = logging.getLogger(__name__)
 
@@ -21,22 +20,17 @@ log = logging.getLogger(__name__)
     help="Publish the slash commands to every server (takes up to an hour); "
     "without it they sync only to DISCORD_GUILD_ID, if set.",
 )
-@click.pass_obj
-def bot_command(app: Newsdesk, sync_global: bool) -> None:
+@pass_desk
+def bot_command(desk: Newsdesk, sync_global: bool) -> None:
     """Answer questions in Discord: /ask, mentions and follow-ups in threads."""
     import discord
 
-    from bot.client import NewsdeskBot
-    from bot.config import BotSettings
+    from newsdesk.bot.client import NewsdeskBot, require_token
 
+    token = require_token(desk)
+    bot = NewsdeskBot(desk=desk, engine=ready_engine(desk), sync_global=sync_global)
     try:
-        settings = BotSettings.from_env()
-        engine = app.engine(progress=sys.stderr.isatty())
-    except NewsdeskError as exc:
-        raise click.ClickException(str(exc)) from None
-    bot = NewsdeskBot(app=app, engine=engine, settings=settings, sync_global=sync_global)
-    try:
-        asyncio.run(_run(bot, settings.token))
+        asyncio.run(_run(bot, token))
     except discord.LoginFailure:
         raise click.ClickException(
             "Discord rejected DISCORD_TOKEN: copy the token again from the Developer "
@@ -52,7 +46,7 @@ def bot_command(app: Newsdesk, sync_global: bool) -> None:
 
 
 async def _run(bot: object, token: str) -> None:
-    from bot.client import NewsdeskBot
+    from newsdesk.bot.client import NewsdeskBot
 
     assert isinstance(bot, NewsdeskBot)
     async with bot:

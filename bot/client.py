@@ -1,10 +1,11 @@
-"""The discord.py wiring: parse the interaction or message, call the core, render the result.
+"""The discord.py bot: one ask flow for mentions, thread follow-ups and `/ask`.
 
 Model and index work never runs on the event loop: answers go to a single worker thread (one
 generation at a time suits a 2-core machine), rebuilds to another, so the gateway heartbeat
 keeps going during a 10-second answer. While the model writes, the reply shows the articles
 being read, never the model's unchecked draft; the final message holds only checked sentences.
 Thread conversations are kept in the data dir (SQLite), so a restart forgets no follow-up.
+The commands themselves live in a Cog (`newsdesk.bot.commands`), added in `setup_hook`.
 """
 
 from __future__ import annotations
@@ -12,74 +13,113 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.config import BotSettings
-from bot.guard import Concurrency, Cooldown, channel_allowed, may_reindex
-from bot.render import (
+from newsdesk.bot.guard import Concurrency, Cooldown
+from newsdesk.bot.render import (
     MAX_EMBEDS,
-    SOURCES_PER_PAGE,
     answer_messages,
     reading_message,
     sources_description,
 )
-from index.answer import Answer, Engine, clean_question
-from index.app import Newsdesk
-from index.conversation import Conversations, Turn
-from index.errors import BadQuestion, NewsdeskError
-from index.evidence import Evidence, articles
-from index.retrieve import Filters
+from newsdesk.index.answer import Answer, Engine, clean_question
+from newsdesk.index.app import Newsdesk
+from newsdesk.index.config import Settings
+from newsdesk.index.conversation import Conversations, Turn
+from newsdesk.index.errors import BadQuestion, ConfigError, NewsdeskError
+from newsdesk.index.evidence import Evidence, articles
+from newsdesk.index.messages import BUSY_SERVER, BUSY_USER, OOPS, for_chat
+from newsdesk.index.retrieve import Filters
 
 log = logging.getLogger(__name__)
 
-THREAD_NAME_LIMIT = 100
 FEEDBACK_TIMEOUT = 3600.0  # seconds the 👍/👎 buttons stay active
 NO_MENTIONS = discord.AllowedMentions.none()
-OOPS = "Something went wrong while answering; the operators have the details."
+
+
+class Reply(Protocol):
+    """Where one answer goes: a message in a thread, or a slash command's response."""
+
+    thread_id: int | None  # the conversation's thread, once known
+
+    async def refuse(self, text: str) -> None:
+        """A short note that no answer is coming (bad question, busy)."""
+
+    async def start(self) -> None:
+        """Show that an answer is on its way; from here on `edit` and `send` work."""
+
+    async def edit(self, **message: Any) -> None:
+        """Replace the reply's first message."""
+
+    async def send(self, **message: Any) -> None:
+        """Add a message after it."""
+
+
+class Tree(app_commands.CommandTree):
+    """The one error policy of the slash commands: a check that refused has answered
+    already; anything else is logged for the operator and the user reads one sentence."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        if isinstance(error, app_commands.CheckFailure):
+            return
+        command = interaction.command.name if interaction.command else "?"
+        log.error("/%s failed", command, exc_info=error)
+        await respond(interaction, OOPS)
+
+
+def require_token(desk: Newsdesk) -> str:
+    token = desk.settings.discord_token
+    if not token:
+        raise ConfigError(
+            "DISCORD_TOKEN is not set: put your bot's token in .env "
+            "(see .env.example and the README's Discord section)",
+            setting="DISCORD_TOKEN",
+        )
+    return token
 
 
 class NewsdeskBot(commands.Bot):
-    def __init__(
-        self, *, app: Newsdesk, engine: Engine, settings: BotSettings, sync_global: bool = False
-    ) -> None:
+    def __init__(self, *, desk: Newsdesk, engine: Engine, sync_global: bool = False) -> None:
         intents = discord.Intents.default()
         intents.message_content = True  # to read the question in a mention
         super().__init__(
-            command_prefix=commands.when_mentioned,
+            command_prefix=(),  # slash commands and mentions only: no prefix commands
             intents=intents,
             allowed_mentions=NO_MENTIONS,
             help_command=None,
+            tree_cls=Tree,
         )
-        self.app = app
+        self.desk = desk
         self.engine = engine
-        self.settings = settings
         self.sync_global = sync_global
-        self.cooldown = Cooldown(settings.cooldown)
-        self.concurrency = Concurrency(settings.max_concurrent)
+        self.cooldown = Cooldown(self.settings.bot_cooldown)
+        self.concurrency = Concurrency(self.settings.bot_max_concurrent)
         self.answers = ThreadPoolExecutor(1, thread_name_prefix="newsdesk-answer")
         self.reindexing = asyncio.Lock()
-        self.conversations = Conversations(app.settings.data_dir / "conversations.sqlite3")
-        self.feedback_path: Path = app.settings.data_dir / "feedback.jsonl"
-        self.tree.add_command(ask_command)
-        self.tree.add_command(sources_command)
-        self.tree.add_command(status_command)
-        self.tree.add_command(reindex_command)
-        self.tree.add_command(new_command)
-        self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
+        self.conversations = Conversations(self.settings.data_dir / "conversations.sqlite3")
+        self.feedback_path: Path = self.settings.data_dir / "feedback.jsonl"
+
+    @property
+    def settings(self) -> Settings:
+        return self.desk.settings
 
     async def setup_hook(self) -> None:
-        """Sync slash commands to the development server if one is set; globally only when
-        asked (`newsdesk bot --sync-global`), never on every start."""
-        if self.settings.guild_id:
-            guild = discord.Object(self.settings.guild_id)
+        """Add the commands; sync them to the development server if one is set, globally
+        only when asked (`newsdesk bot --sync-global`), never on every start."""
+        from newsdesk.bot.commands import NewsdeskCog
+
+        await self.add_cog(NewsdeskCog(self))
+        if self.settings.discord_guild_id:
+            guild = discord.Object(self.settings.discord_guild_id)
             self.tree.copy_global_to(guild=guild)
             await self.tree.sync(guild=guild)
         elif self.sync_global:
@@ -90,7 +130,52 @@ class NewsdeskBot(commands.Bot):
         self.answers.shutdown(wait=False, cancel_futures=True)
         self.conversations.close()
 
-    # -- answering -------------------------------------------------------------------------
+    # -- the ask flow ---------------------------------------------------------------------
+
+    async def ask(
+        self,
+        reply: Reply,
+        question: str,
+        *,
+        user_id: int,
+        guild_id: int | None,
+        since: str | None = None,
+        source: str | None = None,
+    ) -> None:
+        """Check the question, admit the user, answer in `reply`, remember the thread's turn.
+        Whatever fails, the user reads one sentence and the operator's log has the rest."""
+        try:
+            question = clean_question(question, self.engine.max_question_chars)
+            filters = Filters(since, source)
+        except BadQuestion as exc:
+            await reply.refuse(for_chat(exc))
+            return
+        refusal = self.admitted(user_id, guild_id)
+        if refusal:
+            await reply.refuse(refusal)
+            return
+        try:
+            await reply.start()
+            key = self.thread_key(reply.thread_id) if reply.thread_id else None
+            history = self.conversations.turns(key) if key else []
+
+            async def reading(text: str) -> None:
+                await reply.edit(content=text)
+
+            answer = await self.answer(
+                question, history=history, filters=filters, on_reading=reading
+            )
+            if key:
+                self.conversations.add(key, answer.turn())
+            await self.send_answer(answer, reply)
+        except NewsdeskError as exc:
+            log.warning("answering %r: %s", question, exc)
+            await reply.edit(content=for_chat(exc))
+        except Exception:
+            log.exception("answering %r failed", question)
+            await reply.edit(content=OOPS)
+        finally:
+            self.concurrency.release(guild_id or 0)
 
     async def answer(
         self, question: str, *, history: list[Turn], filters: Filters, on_reading: Any = None
@@ -128,97 +213,25 @@ class NewsdeskBot(commands.Bot):
         """None if the user may ask now, else the short reason why not."""
         wait = self.cooldown.retry_after(user_id)
         if wait:
-            return f"Busy, try again in {wait:.0f} s."
+            return BUSY_USER.format(seconds=wait)
         if not self.concurrency.acquire(guild_id or 0):
-            return "Busy answering other questions, try again in a few seconds."
+            return BUSY_SERVER
         return None
 
-    # -- messages: mentions and threads ---------------------------------------------------
-
-    async def on_message(self, message: discord.Message) -> None:
-        if message.author.bot or self.user is None:
-            return
-        channel = message.channel
-        in_own_thread = isinstance(channel, discord.Thread) and channel.owner_id == self.user.id
-        if not in_own_thread and self.user not in message.mentions:
-            return  # the bot reads only what mentions it or sits in its threads
-        parent = channel.parent_id if isinstance(channel, discord.Thread) else None
-        if not channel_allowed(channel.id, parent, self.settings.channels):
-            return
-        question = re.sub(rf"<@!?{self.user.id}>", "", message.content).strip()
-        try:
-            question = clean_question(question, self.engine.max_question_chars)
-        except BadQuestion as exc:
-            await message.reply(f"{exc}.", allowed_mentions=NO_MENTIONS)
-            return
-        refusal = self.admitted(message.author.id, message.guild.id if message.guild else None)
-        if refusal:
-            await message.reply(refusal, delete_after=10, allowed_mentions=NO_MENTIONS)
-            return
-        try:
-            target: discord.abc.Messageable = channel
-            if not in_own_thread:
-                target = await self._thread_for(message, question)
-            key = self.thread_key(target.id) if isinstance(target, discord.Thread) else None
-            history = self.conversations.turns(key) if key else []
-            answer = await self._reply(target, question, history, Filters())
-            if key and answer is not None:
-                self.conversations.add(key, answer.turn())
-        finally:
-            self.concurrency.release(message.guild.id if message.guild else 0)
-
-    async def _thread_for(self, message: discord.Message, question: str) -> Any:
-        """A new thread from the question's message, or the channel where threads can't be."""
-        try:
-            return await message.create_thread(name=question[:THREAD_NAME_LIMIT])
-        except (discord.HTTPException, ValueError, AttributeError) as exc:
-            log.info("answering in the channel: cannot start a thread (%s)", exc)
-            return message.channel
-
-    async def _reply(
-        self, target: Any, question: str, history: list[Turn], filters: Filters
-    ) -> Answer | None:
-        placeholder = await target.send(
-            "Looking through the articles…", allowed_mentions=NO_MENTIONS
-        )
-
-        async def reading(text: str) -> None:
-            await placeholder.edit(content=text)
-
-        try:
-            answer = await self.answer(
-                question, history=history, filters=filters, on_reading=reading
-            )
-        except NewsdeskError as exc:
-            await placeholder.edit(content=f"Sorry: {exc}.")
-            return None
-        except Exception:
-            log.exception("answering %r failed", question)
-            await placeholder.edit(content=OOPS)
-            return None
-        await self.send_answer(answer, first=placeholder.edit, more=target.send)
-        return answer
-
-    async def send_answer(self, answer: Answer, *, first: Any, more: Any) -> None:
+    async def send_answer(self, answer: Answer, reply: Reply) -> None:
         """Answer text (split within limits), then the sources as embeds, then feedback."""
         contents = answer_messages(answer)
-        embeds = (
-            [
-                discord.Embed(description=d, colour=discord.Colour.dark_blue())
-                for d in sources_description(answer.citations)
-            ]
-            if answer.citations
-            else []
-        )
+        embeds = [
+            discord.Embed(description=d, colour=discord.Colour.dark_blue())
+            for d in sources_description(answer.citations)
+        ]
         if embeds:
             embeds[0].title = "Sources"
-        view = FeedbackView(self, answer)
         for k, content in enumerate(contents):
-            last = k == len(contents) - 1
-            kwargs: dict[str, Any] = {"content": content, "allowed_mentions": NO_MENTIONS}
-            if last:
-                kwargs.update(embeds=embeds[:MAX_EMBEDS], view=view)
-            await (first if k == 0 else more)(**kwargs)
+            message: dict[str, Any] = {"content": content, "allowed_mentions": NO_MENTIONS}
+            if k == len(contents) - 1:
+                message.update(embeds=embeds[:MAX_EMBEDS], view=FeedbackView(self, answer))
+            await (reply.edit if k == 0 else reply.send)(**message)
 
     def record_feedback(self, answer: Answer, vote: str, user_id: int) -> None:
         entry = {
@@ -230,12 +243,6 @@ class NewsdeskBot(commands.Bot):
         self.feedback_path.parent.mkdir(parents=True, exist_ok=True)
         with self.feedback_path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
-
-    async def on_app_command_error(
-        self, interaction: discord.Interaction, error: app_commands.AppCommandError
-    ) -> None:
-        log.error("slash command failed", exc_info=error)
-        await respond(interaction, OOPS)
 
 
 async def respond(interaction: discord.Interaction, text: str, *, ephemeral: bool = True) -> None:
@@ -267,155 +274,3 @@ class FeedbackView(discord.ui.View):
     @discord.ui.button(emoji="👎", style=discord.ButtonStyle.secondary)
     async def down(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
         await self._vote(interaction, "down")
-
-
-# -- slash commands ---------------------------------------------------------------------------
-
-
-def _bot(interaction: discord.Interaction) -> NewsdeskBot:
-    client = interaction.client
-    assert isinstance(client, NewsdeskBot)
-    return client
-
-
-async def _allowed(interaction: discord.Interaction) -> bool:
-    bot = _bot(interaction)
-    channel = interaction.channel
-    parent = channel.parent_id if isinstance(channel, discord.Thread) else None
-    if channel is None or channel_allowed(channel.id, parent, bot.settings.channels):
-        return True
-    await respond(interaction, "I only answer in the channels the operators chose.")
-    return False
-
-
-@app_commands.command(name="ask", description="Ask the news archive a question.")
-@app_commands.describe(
-    question="What you want to know",
-    since="Only articles from this date on (2026-01-31)",
-    source="Only articles from this outlet",
-)
-async def ask_command(
-    interaction: discord.Interaction,
-    question: str,
-    since: str | None = None,
-    source: str | None = None,
-) -> None:
-    bot = _bot(interaction)
-    if not await _allowed(interaction):
-        return
-    try:
-        question = clean_question(question, bot.engine.max_question_chars)
-        filters = Filters(since, source)
-    except BadQuestion as exc:
-        await respond(interaction, f"{exc}.")
-        return
-    guild = interaction.guild_id or 0
-    refusal = bot.admitted(interaction.user.id, guild)
-    if refusal:
-        await respond(interaction, refusal)
-        return
-    try:
-        await interaction.response.defer(thinking=True)  # answers take seconds on a CPU
-
-        async def reading(text: str) -> None:
-            await interaction.edit_original_response(content=text)
-
-        try:
-            answer = await bot.answer(question, history=[], filters=filters, on_reading=reading)
-        except NewsdeskError as exc:
-            await interaction.followup.send(f"Sorry: {exc}.", allowed_mentions=NO_MENTIONS)
-            return
-        await bot.send_answer(
-            answer, first=interaction.edit_original_response, more=interaction.followup.send
-        )
-    finally:
-        bot.concurrency.release(guild)
-
-
-@app_commands.command(name="sources", description="List the indexed articles.")
-@app_commands.describe(
-    query="Only articles whose title or outlet contains this",
-    page="Page of the list (10 articles a page)",
-)
-async def sources_command(
-    interaction: discord.Interaction, query: str | None = None, page: app_commands.Range[int, 1] = 1
-) -> None:
-    bot = _bot(interaction)
-    sources = await asyncio.to_thread(bot.app.sources)
-    if query:
-        needle = query.casefold()
-        sources = [
-            s
-            for s in sources
-            if needle in s.title.casefold()
-            or needle in (s.source or "").casefold()
-            or needle in s.doc_id.casefold()
-        ]
-    pages = max(1, -(-len(sources) // SOURCES_PER_PAGE))
-    page = min(page, pages)
-    shown = sources[(page - 1) * SOURCES_PER_PAGE : page * SOURCES_PER_PAGE]
-    lines = [
-        f"`{s.doc_id}` **{discord.utils.escape_markdown(s.title)}** — "
-        f"{s.source or 'unknown outlet'}, {(s.published or 'undated')[:10]}"
-        for s in shown
-    ]
-    embed = discord.Embed(
-        title=f"{len(sources)} articles" + (f" matching “{query}”" if query else ""),
-        description="\n".join(lines) or "None.",
-    )
-    embed.set_footer(text=f"page {page} of {pages}")
-    await interaction.response.send_message(
-        embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS
-    )
-
-
-@app_commands.command(name="status", description="What the bot knows and how it answers.")
-async def status_command(interaction: discord.Interaction) -> None:
-    bot = _bot(interaction)
-    sources = await asyncio.to_thread(bot.app.sources)
-    chunks = sum(s.chunks for s in sources)
-    newest = max((s.published for s in sources if s.published), default=None)
-    backend = bot.engine.backend
-    model = backend.model if backend else "none (quotes the articles)"
-    await respond(
-        interaction,
-        f"{len(sources)} articles, {chunks} chunks; newest article "
-        f"{newest or 'undated'}; backend {bot.engine.backend_name}, model {model}.",
-    )
-
-
-@app_commands.command(name="reindex", description="Rebuild the index from the articles.")
-@app_commands.default_permissions(administrator=True)
-async def reindex_command(interaction: discord.Interaction) -> None:
-    bot = _bot(interaction)
-    permissions = getattr(interaction.user, "guild_permissions", None)
-    is_admin = bool(permissions and permissions.administrator)
-    if not may_reindex(interaction.user.id, is_admin, bot.settings.admins):
-        await respond(interaction, "Only the bot's administrators can rebuild the index.")
-        return
-    if bot.reindexing.locked():
-        await respond(interaction, "A rebuild is already running; try again when it's done.")
-        return
-    async with bot.reindexing:
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        try:
-            stats = await asyncio.to_thread(bot.app.build, lock_wait=0)
-        except NewsdeskError as exc:
-            await respond(interaction, f"Rebuild refused: {exc}.")
-            return
-        await respond(
-            interaction,
-            f"Rebuilt in {stats.seconds:.1f} s: {stats.added} added, "
-            f"{stats.updated} updated, {stats.removed} removed, {stats.unchanged} "
-            f"unchanged ({stats.chunks} chunks).",
-        )
-
-
-@app_commands.command(name="new", description="Forget this thread's conversation so far.")
-async def new_command(interaction: discord.Interaction) -> None:
-    bot = _bot(interaction)
-    if not isinstance(interaction.channel, discord.Thread):
-        await respond(interaction, "Conversations live in threads: mention me to start a new one.")
-        return
-    bot.conversations.reset(bot.thread_key(interaction.channel.id))
-    await respond(interaction, "Conversation forgotten: the next question starts afresh.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from index.answer import Answer, Citation
+from newsdesk.index.answer import Answer, Citation
 
 MESSAGE_LIMIT = 2000  # characters in one message's content
 EMBED_DESCRIPTION_LIMIT = 4096  # characters in one embed's description
@@ -60,17 +60,9 @@ def sources_description(citations: list[Citation]) -> list[str]:
 
 
 def answer_messages(answer: Answer) -> list[str]:
-    """The answer text as message contents (the sources go in embeds)."""
-    if answer.answered:
-        return split_message(_escape_mentions(answer.text))
-    text = "I couldn't find this in the articles."
-    if answer.closest:
-        text += (
-            " The closest articles are: "
-            + "; ".join(f"*{_escape(t)}*" for t in answer.closest)
-            + "."
-        )
-    return split_message(text)
+    """The answer text as message contents (the sources go in embeds). Not answered, it is
+    the engine's own "not covered" text with the closest articles, as on the terminal."""
+    return split_message(_escape_mentions(answer.text))
 
 
 def reading_message(read: list[tuple[str, str | None, str | None]]) -> str:

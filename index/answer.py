@@ -8,14 +8,14 @@ import time
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from importlib import resources
 from typing import Any
 
-from index import verdict
-from index.conversation import Recall, Resolved, Turn, recall, resolve
-from index.embeddings import MiniLMEmbedding
-from index.errors import BackendUnavailable, BadQuestion
-from index.evidence import (
+from newsdesk.index import verdict
+from newsdesk.index.conversation import Recall, Resolved, Turn, recall, resolve
+from newsdesk.index.embeddings import MiniLMEmbedding
+from newsdesk.index.errors import BackendUnavailable, BadQuestion
+from newsdesk.index.evidence import (
     STRONG_EVIDENCE,
     WHY,
     Claim,
@@ -27,12 +27,12 @@ from index.evidence import (
     relevant,
     select,
 )
-from index.llm import Backend, Judge, Message
-from index.retrieve import RRF_K, Filters, Hit, Retriever
+from newsdesk.index.llm import Backend, Judge, Message
+from newsdesk.index.retrieve import RRF_K, Filters, Hit, Retriever
 
 log = logging.getLogger(__name__)
 
-PROMPTS = Path(__file__).resolve().parents[1] / "prompts"
+PROMPTS = ("system", "question", "history", "why", "verdict", "not_covered")
 MAX_ANSWER_TOKENS = 160
 EXTRACTIVE_SENTENCES = 2
 TIE_WEIGHT = 0.5  # how much the earlier turn counts when a follow-up names its own subject
@@ -104,8 +104,18 @@ class Answer:
         }
 
 
-def load_prompts(directory: Path = PROMPTS) -> dict[str, str]:
-    return {p.stem: p.read_text().strip("\n") for p in sorted(directory.glob("*.txt"))}
+def load_prompts() -> dict[str, str]:
+    """The prompt files shipped in `newsdesk.prompts`; one missing fails here, not mid-answer."""
+    files = resources.files("newsdesk.prompts")
+    return {name: (files / f"{name}.txt").read_text("utf-8").strip("\n") for name in PROMPTS}
+
+
+OPENING_QUOTES = "\"'“‘«„"
+
+
+def in_quotes(passage: str) -> str:
+    """A passage in quotation marks, unless it already opens with its own (it is a quote)."""
+    return passage if passage.startswith(tuple(OPENING_QUOTES)) else f"“{passage}”"
 
 
 def clean_question(question: str, limit: int) -> str:
@@ -329,7 +339,7 @@ class Engine:
         borrowed), quoted and cited; nothing when no evidence is about it (the engine then says
         the articles don't cover it)."""
         chosen = about(asked, evidence)[:EXTRACTIVE_SENTENCES]
-        text = " ".join(f"“{e.quote}” [{k}]" for k, e in enumerate(chosen, 1))
+        text = " ".join(f"{in_quotes(e.quote)} [{k}]" for k, e in enumerate(chosen, 1))
         citations = [self._citation(k, e) for k, e in enumerate(chosen, 1)]
         return Answer(
             question,

@@ -1,26 +1,32 @@
 """The composition root: builds the embedder, store and catalog once and hands them out.
 
-The CLI, the REPL and the bot each make one `Newsdesk` at start-up and call it; nothing here
-renders anything.
+`Newsdesk` is also the public Python API (exported as `newsdesk.Newsdesk`). The CLI, the REPL
+and the bot each make one at start-up and call it; nothing here renders anything.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
-from index.answer import Engine
-from index.build import Builder, BuildStats
-from index.catalog import Catalog
-from index.config import Settings
-from index.embeddings import MiniLMEmbedding
-from index.errors import BackendUnavailable, ConfigError, IndexNotBuilt
-from index.llm import Backend, make_backend
-from index.retrieve import Retriever
-from index.store import Store, make_client
+from dotenv import load_dotenv
+
+from newsdesk.index.answer import Answer, Engine
+from newsdesk.index.build import Builder, BuildStats
+from newsdesk.index.catalog import Catalog
+from newsdesk.index.config import Settings
+from newsdesk.index.conversation import Turn
+from newsdesk.index.embeddings import MiniLMEmbedding
+from newsdesk.index.errors import BackendUnavailable, ConfigError, IndexNotBuilt
+from newsdesk.index.interfaces import NewsdeskQueryEngine, NewsdeskRetriever
+from newsdesk.index.llm import Backend, make_backend
+from newsdesk.index.retrieve import Filters, Retriever
+from newsdesk.index.store import Store, make_client
 
 log = logging.getLogger(__name__)
 
@@ -52,18 +58,47 @@ class Source:
 
 
 class Newsdesk:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    """A news archive you can ask: the articles dir, its index, and the engine that answers.
+
+    Every part can be injected (a test's embedder, a backend, a store on another client);
+    what is not injected is made from `settings` when first used. Nothing is built unless
+    asked: `engine()` on an empty index raises `IndexNotBuilt`, `build()` fills it.
+
+        >>> desk = Newsdesk.from_env()
+        >>> desk.build()
+        >>> print(desk.ask("Why did the Powell-Ushakov call fail?").text)
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        embedder: MiniLMEmbedding | None = None,
+        backend: Backend | None = None,
+        store: Store | None = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        self._embedder = embedder
+        self._backend = backend
+        self._store = store
         self._sources: tuple[int, list[Source]] | None = None
         self._lock = threading.Lock()
 
+    @classmethod
+    def from_env(cls, env_file: str | Path | None = ".env", **overrides: Any) -> Newsdesk:
+        """Settings from `env_file` (if it exists) and the environment, as the CLI reads them;
+        the environment wins over the file, `overrides` (articles_dir=..., llm=...) over both."""
+        if env_file is not None:
+            load_dotenv(env_file, override=False)
+        return cls(Settings.from_env(**overrides))
+
     @cached_property
     def embedder(self) -> MiniLMEmbedding:
-        return MiniLMEmbedding()
+        return self._embedder or MiniLMEmbedding()
 
     @cached_property
     def store(self) -> Store:
-        return Store(make_client(self.settings))
+        return self._store or Store(make_client(self.settings))
 
     @cached_property
     def catalog(self) -> Catalog:
@@ -84,25 +119,47 @@ class Newsdesk:
             self.settings.articles_dir, full=full, progress=progress, lock_wait=lock_wait
         )
 
-    def engine(self, *, progress: bool = False, backend: str | None = None) -> Engine:
-        """The query engine; with no index yet, the first call builds it."""
+    def engine(self, backend: str | None = None) -> Engine:
+        """A query engine over the index, answering with `backend` (default: the injected or
+        configured one). Raises `IndexNotBuilt` when there is nothing to answer from."""
         if not self.is_built():
-            log.info("no index yet: building it from %s", self.settings.articles_dir)
-            if not self.settings.articles_dir.is_dir():
-                raise IndexNotBuilt(
-                    f"no index yet and no articles directory at {self.settings.articles_dir}"
-                )
-            self.build(progress=progress, lock_wait=600)
-            if not self.is_built():
-                raise IndexNotBuilt(f"no usable articles in {self.settings.articles_dir}")
+            raise IndexNotBuilt(self.settings.articles_dir)
         retriever = Retriever(self.store, self.embedder, self.settings.data_dir)
+        chosen = self.backend(backend) if backend or self._backend is None else self._backend
         return Engine(
             retriever,
             self.embedder,
-            self.backend(backend),
+            chosen,
             top_k=self.settings.top_k,
             max_question_chars=self.settings.max_question_chars,
         )
+
+    @cached_property
+    def _engine(self) -> Engine:
+        return self.engine()
+
+    def ask(
+        self,
+        question: str,
+        *,
+        history: Sequence[Turn] = (),
+        filters: Filters | None = None,
+    ) -> Answer:
+        """Answer `question` from the articles: checked sentences, numbered citations."""
+        return self._engine.ask(question, history=history, filters=filters)
+
+    def as_retriever(
+        self, *, similarity_top_k: int | None = None, filters: Filters | None = None
+    ) -> NewsdeskRetriever:
+        """The hybrid retriever as a LlamaIndex `BaseRetriever` (`NodeWithScore` results)."""
+        return NewsdeskRetriever(
+            self._engine.retriever, top_k=similarity_top_k or self.settings.top_k, filters=filters
+        )
+
+    def as_query_engine(self, *, filters: Filters | None = None) -> NewsdeskQueryEngine:
+        """The engine as a LlamaIndex query engine: `query()` returns a `Response` whose
+        `source_nodes` are the cited passages."""
+        return NewsdeskQueryEngine(engine=self._engine, filters=filters)
 
     def backend(self, name: str | None = None) -> Backend | None:
         """The configured generation backend; if it cannot be loaded, extractive (warned)."""

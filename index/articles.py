@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from index.errors import ArticleError
+from newsdesk.index.errors import ArticleError
 
 log = logging.getLogger(__name__)
 

@@ -16,19 +16,19 @@ import logging
 import sqlite3
 import time
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
-from index import dedup, keyword
-from index.articles import Article, ArticleError, discover, file_hash, load
-from index.catalog import Catalog, chunk_id
-from index.chunking import CHUNKER_VERSION, chunk
-from index.embeddings import MODEL_ID, MiniLMEmbedding
-from index.errors import NewsdeskError
-from index.store import Store, build_lock, collection_name
+from newsdesk.index import dedup, keyword
+from newsdesk.index.articles import Article, ArticleError, discover, file_hash, load
+from newsdesk.index.catalog import Catalog, chunk_id
+from newsdesk.index.chunking import CHUNKER_VERSION, chunk
+from newsdesk.index.dates import published_ts
+from newsdesk.index.embeddings import MODEL_ID, MiniLMEmbedding
+from newsdesk.index.errors import DataDirError
+from newsdesk.index.store import Store, build_lock, collection_name
 
 log = logging.getLogger(__name__)
 
@@ -86,13 +86,6 @@ def chunk_metadata(article: Article, seq: int, span: tuple[int, int]) -> dict[st
     return meta
 
 
-def published_ts(value: str) -> int:
-    try:
-        return int(datetime.fromisoformat(value[:19]).timestamp())
-    except ValueError:
-        return 0
-
-
 class Builder:
     def __init__(
         self,
@@ -125,9 +118,10 @@ class Builder:
             try:
                 stats = self._build(articles_dir, full=full, progress=progress)
             except (OSError, sqlite3.Error) as exc:  # a full or read-only disk, typically
-                raise NewsdeskError(
+                raise DataDirError(
                     f"the index could not be written ({exc}); what was indexed before is "
-                    "intact: fix the cause and run `newsdesk index` again"
+                    "intact: fix the cause and rebuild",
+                    path=self.data_dir,
                 ) from exc
         stats.seconds = time.perf_counter() - started
         return stats

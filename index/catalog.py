@@ -10,11 +10,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
-from index.articles import Article
-from index.errors import NewsdeskError
+from newsdesk.index.articles import Article
+from newsdesk.index.errors import DataDirError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -32,21 +31,6 @@ CREATE TABLE IF NOT EXISTS pending (doc_id TEXT PRIMARY KEY);
 """
 
 
-@dataclass(frozen=True)
-class Entry:
-    """An indexed article as the catalog knows it."""
-
-    doc_id: str
-    path: str
-    title: str
-    source: str | None
-    url: str | None
-    published: str | None
-    byline: str | None
-    cluster: str | None
-    chunks: int
-
-
 def chunk_id(doc_id: str, file_hash: str, seq: int) -> str:
     """Deterministic: the same file version always yields the same chunk ids."""
     return f"{doc_id}:{file_hash[:16]}:{seq}"
@@ -62,7 +46,7 @@ class Catalog:
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.executescript(SCHEMA)
         except (OSError, sqlite3.Error) as exc:
-            raise NewsdeskError(f"cannot use the data dir {path.parent}: {exc}") from exc
+            raise DataDirError(f"cannot use the data dir ({exc})", path=path.parent) from exc
 
     def close(self) -> None:
         self.db.close()
@@ -173,34 +157,9 @@ class Catalog:
             [(cluster, doc_id) for doc_id, cluster in clusters.items()],
         )
 
-    def entries(self) -> list[Entry]:
-        rows = self.db.execute(
-            "SELECT a.doc_id, path, title, source, url, published, byline, cluster, "
-            "(SELECT COUNT(*) FROM chunks c WHERE c.doc_id = a.doc_id) "
-            "FROM articles a ORDER BY published IS NULL, published DESC, a.doc_id"
-        )
-        return [Entry(*row) for row in rows]
-
-    def entry(self, doc_id: str) -> Entry | None:
-        return next((e for e in self.entries() if e.doc_id == doc_id), None)
-
     def text(self, doc_id: str) -> str | None:
         row = self.db.execute("SELECT text FROM articles WHERE doc_id = ?", (doc_id,)).fetchone()
         return row[0] if row else None
-
-    def cluster_members(self, cluster: str) -> list[str]:
-        rows = self.db.execute(
-            "SELECT doc_id FROM articles WHERE cluster = ? ORDER BY doc_id", (cluster,)
-        )
-        return [row[0] for row in rows]
-
-    def chunk_rows(self) -> Iterator[tuple[str, str, str, str]]:
-        """(chunk id, doc_id, title, chunk text) of every chunk, for the keyword index."""
-        rows = self.db.execute(
-            'SELECT c.id, c.doc_id, a.title, substr(a.text, c.start + 1, c."end" - c.start) '
-            "FROM chunks c JOIN articles a USING (doc_id) ORDER BY c.doc_id, c.seq"
-        )
-        yield from rows
 
     def counts(self) -> tuple[int, int]:
         articles = self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]

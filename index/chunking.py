@@ -11,11 +11,12 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from newsdesk.index.embeddings import MODEL_MAX_TOKENS
+
 # Bump when chunk boundaries change for the same text: indexes built before are re-chunked.
 CHUNKER_VERSION = "2"
 TARGET_TOKENS = 200
 OVERLAP_TOKENS = 40
-MODEL_MAX_TOKENS = 256  # all-MiniLM-L6-v2, [CLS] and [SEP] included
 SPECIAL_TOKENS = 2
 
 # A sentence ends at . ! ? … (plus closing quotes/brackets) before whitespace and a capital,

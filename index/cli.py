@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sys
+from collections.abc import Callable
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
 import click
-from dotenv import load_dotenv
 
-from index.answer import Answer, clean_question
-from index.app import Newsdesk
-from index.config import BACKENDS, Settings
-from index.errors import NewsdeskError
-from index.retrieve import Filters
+from newsdesk.index.answer import Engine, clean_question
+from newsdesk.index.app import Newsdesk
+from newsdesk.index.config import BACKENDS
+from newsdesk.index.errors import IndexNotBuilt, NewsdeskError
+from newsdesk.index.messages import for_terminal
+from newsdesk.index.retrieve import Filters
+from newsdesk.index.terminal import render, source_lines
 
 
 class _Group(click.Group):
@@ -26,7 +29,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except NewsdeskError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(for_terminal(exc)) from None
 
 
 class _Formatter(logging.Formatter):
@@ -40,45 +43,97 @@ def _setup_logging(verbose: bool) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)
-    logging.getLogger("index").setLevel(logging.DEBUG if verbose else logging.INFO)
+    logging.getLogger("newsdesk").setLevel(logging.DEBUG if verbose else logging.INFO)
     for noisy in ("chromadb", "bm25s", "httpx"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
 
 
+# -- the options every command takes, before its name or after it ---------------------------
+
+_OPTIONS = "newsdesk.options"
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """Keep an option's value where every context of the command line sees it; one given
+    after the sub-command wins over the same one given before."""
+    if value is not None and value is not False and param.name:
+        ctx.meta.setdefault(_OPTIONS, {})[param.name] = value
+
+
+_COMMON = [
+    click.option(
+        "--articles",
+        type=click.Path(path_type=Path),
+        help="Articles directory [env NEWSDESK_ARTICLES_DIR, default articles/].",
+    ),
+    click.option(
+        "--data-dir",
+        type=click.Path(path_type=Path),
+        help="Where the index lives [env NEWSDESK_DATA_DIR, default .newsdesk/].",
+    ),
+    click.option(
+        "--env-file",
+        type=click.Path(path_type=Path),
+        help="Settings file read before the environment's defaults [default: .env].",
+    ),
+    click.option("-v", "--verbose", is_flag=True, help="Say more about what happens."),
+]
+
+
+def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(_COMMON):
+        command = option(command)
+    for param in command.__click_params__:  # type: ignore[attr-defined]
+        param.expose_value, param.callback, param.is_eager = False, _remember, True
+    return command
+
+
+def option(ctx: click.Context, name: str) -> Any:
+    """A common option's value, wherever on the command line it was given."""
+    return ctx.meta.get(_OPTIONS, {}).get(name)
+
+
+def desk_of(ctx: click.Context) -> Newsdesk:
+    """The command line's one `Newsdesk`, made when a command first needs it."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, Newsdesk):
+        _setup_logging(bool(option(ctx, "verbose")))
+        desk = Newsdesk.from_env(
+            option(ctx, "env_file") or Path(".env"),
+            articles_dir=option(ctx, "articles"),
+            data_dir=option(ctx, "data_dir"),
+        )
+        root.obj = desk
+        root.call_on_close(desk.close)
+    return root.obj
+
+
+def pass_desk(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Like `click.pass_obj`, with the `Newsdesk` of the command line (and its options)."""
+
+    @click.pass_context
+    def with_desk(ctx: click.Context, /, *args: Any, **kwargs: Any) -> Any:
+        return ctx.invoke(command, desk_of(ctx), *args, **kwargs)
+
+    return common_options(functools.update_wrapper(with_desk, command))
+
+
+def ready_engine(desk: Newsdesk, backend: str | None = None) -> Engine:
+    """The engine; with no index yet, the articles are indexed first (a convenience of the
+    command line: the Python API builds only when asked)."""
+    if not desk.is_built():
+        articles = desk.settings.articles_dir
+        if not articles.is_dir():
+            raise IndexNotBuilt(articles, f"no index yet and no articles directory at {articles}")
+        logging.getLogger(__name__).info("no index yet: building it from %s", articles)
+        desk.build(progress=sys.stderr.isatty(), lock_wait=600)
+    return desk.engine(backend)
+
+
 @click.group(cls=_Group)
-@click.option(
-    "--articles",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Articles directory [env NEWSDESK_ARTICLES_DIR, default articles/].",
-)
-@click.option(
-    "--data-dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Where the index lives [env NEWSDESK_DATA_DIR, default .newsdesk/].",
-)
-@click.option(
-    "--env-file",
-    type=click.Path(path_type=Path),
-    default=Path(".env"),
-    show_default=True,
-    help="Settings file read before the environment's defaults.",
-)
-@click.option("-v", "--verbose", is_flag=True, help="Say more about what happens.")
-@click.pass_context
-def cli(
-    ctx: click.Context, articles: Path | None, data_dir: Path | None, env_file: Path, verbose: bool
-) -> None:
+@common_options
+def cli() -> None:
     """Ask questions about a news archive and get answers with citations you can check."""
-    _setup_logging(verbose)
-    load_dotenv(env_file, override=False)
-    try:
-        settings = Settings.from_env(articles_dir=articles, data_dir=data_dir)
-    except NewsdeskError as exc:
-        raise click.ClickException(str(exc)) from None
-    ctx.obj = Newsdesk(settings)
-    ctx.call_on_close(ctx.obj.close)
 
 
 @cli.command("index")
@@ -91,12 +146,12 @@ def cli(
     show_default=True,
     help="Seconds to wait for another running rebuild before giving up.",
 )
-@click.pass_obj
-def index_command(app: Newsdesk, full: bool, as_json: bool, wait: float) -> None:
+@pass_desk
+def index_command(desk: Newsdesk, full: bool, as_json: bool, wait: float) -> None:
     """Rebuild the index from the articles directory: only what changed is re-embedded."""
-    if not app.settings.articles_dir.is_dir():
-        raise click.ClickException(f"no articles directory at {app.settings.articles_dir}")
-    stats = app.build(full=full, progress=sys.stderr.isatty() and not as_json, lock_wait=wait)
+    if not desk.settings.articles_dir.is_dir():
+        raise click.ClickException(f"no articles directory at {desk.settings.articles_dir}")
+    stats = desk.build(full=full, progress=sys.stderr.isatty() and not as_json, lock_wait=wait)
     if as_json:
         keys = ("added", "updated", "removed", "unchanged", "skipped", "chunks", "seconds")
         click.echo(json.dumps({k: stats.to_json()[k] for k in keys}))
@@ -110,42 +165,16 @@ def index_command(app: Newsdesk, full: bool, as_json: bool, wait: float) -> None
 
 @cli.command("sources")
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
-@click.pass_obj
-def sources_command(app: Newsdesk, as_json: bool) -> None:
+@pass_desk
+def sources_command(desk: Newsdesk, as_json: bool) -> None:
     """List the indexed articles: id, title, date, outlet, chunk count."""
-    sources = app.sources() if app.store.exists() else []
+    sources = desk.sources() if desk.store.exists() else []
     if as_json:
         click.echo(json.dumps([s.to_json() for s in sources], ensure_ascii=False, indent=2))
-        return
-    if not sources:
+    elif not sources:
         click.echo("No articles indexed yet: run `newsdesk index`.")
-        return
-    for s in sources:
-        outlet = s.source or "unknown outlet"
-        click.echo(
-            f"{s.doc_id}  {s.published or 'undated':<16}  {outlet:<14}  "
-            f"{s.chunks:>3} chunks  {s.title}"
-        )
-
-
-def render(answer: Answer, verbose: bool = False) -> str:
-    """An answer and its numbered sources, for a terminal."""
-    lines = [answer.text]
-    if verbose and answer.dropped:
-        lines += ["", "Dropped by the checks:"]
-        lines += [f"  - {d.sentence} ({d.reason})" for d in answer.dropped]
-    if answer.citations:
-        lines += ["", "Sources:"]
-    for c in answer.citations:
-        origin = ", ".join(v for v in (c.source, c.date) if v)
-        lines.append(f"[{c.n}] {c.title}" + (f" ({origin})" if origin else "") + f" [{c.path}]")
-        lines.append(f"    “{' '.join(c.quote.split())}”")
-        if c.also_reported_by:
-            lines.append(f"    also reported by: {', '.join(c.also_reported_by)}")
-    if verbose:
-        timings = ", ".join(f"{k} {v:.0f} ms" for k, v in answer.timings_ms.items())
-        lines += ["", f"[{answer.backend}; {timings}]"]
-    return "\n".join(lines)
+    else:
+        click.echo("\n".join(source_lines(sources)))
 
 
 @cli.command("ask")
@@ -154,9 +183,9 @@ def render(answer: Answer, verbose: bool = False) -> str:
 @click.option("--since", help="Only articles published on or after this date (2026-01-31).")
 @click.option("--source", help="Only articles from this outlet.")
 @click.option("--backend", type=click.Choice(BACKENDS), help="Override NEWSDESK_LLM.")
-@click.pass_context
+@pass_desk
 def ask_command(
-    ctx: click.Context,
+    desk: Newsdesk,
     question: str,
     as_json: bool,
     since: str | None,
@@ -164,24 +193,23 @@ def ask_command(
     backend: str | None,
 ) -> None:
     """Answer QUESTION from the articles, with numbered sources."""
-    app: Newsdesk = ctx.obj
-    clean_question(question, app.settings.max_question_chars)  # fail fast, before loading
-    engine = app.engine(progress=sys.stderr.isatty(), backend=backend)
-    answer = engine.ask(question, filters=Filters(since, source))
+    clean_question(question, desk.settings.max_question_chars)  # fail fast, before loading
+    filters = Filters(since, source)
+    answer = ready_engine(desk, backend).ask(question, filters=filters)
     if as_json:
         click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
     else:
-        click.echo(render(answer, verbose=ctx.parent.params["verbose"] if ctx.parent else False))
+        click.echo(render(answer, verbose=bool(option(click.get_current_context(), "verbose"))))
 
 
 @cli.command("repl")
 @click.option("--backend", type=click.Choice(BACKENDS), help="Override NEWSDESK_LLM.")
-@click.pass_obj
-def repl_command(app: Newsdesk, backend: str | None) -> None:
+@pass_desk
+def repl_command(desk: Newsdesk, backend: str | None) -> None:
     """Ask questions interactively; follow-ups use the conversation so far."""
-    from index.repl import Repl
+    from newsdesk.index.repl import Repl
 
-    Repl(app, app.engine(progress=sys.stderr.isatty(), backend=backend)).run()
+    Repl(desk, ready_engine(desk, backend)).run()
 
 
 def _add_plugin_commands() -> None:

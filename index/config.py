@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from index.errors import ConfigError
+from newsdesk.index.errors import ConfigError
 
 BACKENDS = ("llama-cpp", "ollama", "openai", "extractive")
 
@@ -37,6 +37,14 @@ class Settings:
     chroma_port: int = 8000
     chroma_ssl: bool = False
     chroma_token: str | None = field(default=None, repr=False)
+    # The Discord bot's (read here so that one object validates every setting; the core
+    # itself never uses them).
+    discord_token: str | None = field(default=None, repr=False)
+    discord_guild_id: int | None = None  # sync slash commands to this server only
+    bot_channels: frozenset[int] = frozenset()  # empty: every channel the bot can see
+    bot_admins: frozenset[int] = frozenset()  # empty: any server administrator may /reindex
+    bot_cooldown: float = 10.0  # seconds between one user's questions
+    bot_max_concurrent: int = 2  # answers in progress per server
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -54,14 +62,15 @@ class Settings:
                 try:
                     values[key] = parse(raw)
                 except ValueError as exc:
-                    raise ConfigError(f"{name}={raw!r} is not valid: {exc}") from None
+                    raise ConfigError(f"{name}={raw!r} is not valid: {exc}", setting=name) from None
         if "openai_api_key" not in values and (api_key := get("OPENAI_API_KEY")):
             values["openai_api_key"] = api_key
         values.update({k: v for k, v in overrides.items() if v is not None})
         settings = cls(**values)
         if settings.llm not in BACKENDS:
             raise ConfigError(
-                f"NEWSDESK_LLM={settings.llm!r} is not a backend; use one of {', '.join(BACKENDS)}"
+                f"NEWSDESK_LLM={settings.llm!r} is not a backend; use one of {', '.join(BACKENDS)}",
+                setting="NEWSDESK_LLM",
             )
         return settings
 
@@ -81,6 +90,23 @@ def _positive_float(raw: str) -> float:
     if value <= 0:
         raise ValueError("must be a positive number")
     return value
+
+
+def _non_negative_float(raw: str) -> float:
+    value = float(raw)
+    if value < 0:
+        raise ValueError("must be 0 or more")
+    return value
+
+
+def _discord_id(raw: str) -> int:
+    if not raw.isdigit():
+        raise ValueError(f"{raw!r} is not a Discord id (a number)")
+    return int(raw)
+
+
+def _discord_ids(raw: str) -> frozenset[int]:
+    return frozenset(_discord_id(part.strip()) for part in raw.split(",") if part.strip())
 
 
 def _bool(raw: str) -> bool:
@@ -111,4 +137,10 @@ _VARIABLES: list[tuple[str, str, Any]] = [
     ("CHROMA_PORT", "chroma_port", _positive_int),
     ("CHROMA_SSL", "chroma_ssl", _bool),
     ("CHROMA_AUTH_TOKEN", "chroma_token", str),
+    ("DISCORD_TOKEN", "discord_token", str),
+    ("DISCORD_GUILD_ID", "discord_guild_id", _discord_id),
+    ("NEWSDESK_BOT_CHANNELS", "bot_channels", _discord_ids),
+    ("NEWSDESK_BOT_ADMINS", "bot_admins", _discord_ids),
+    ("NEWSDESK_BOT_COOLDOWN", "bot_cooldown", _non_negative_float),
+    ("NEWSDESK_BOT_MAX_CONCURRENT", "bot_max_concurrent", _positive_int),
 ]

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from index.claims import STOP, names
+from newsdesk.index.claims import STOP, names
 
 MAX_TURNS = 20  # turns kept per conversation; older ones are forgotten
 TOPIC_WORDS = 8  # words of the earlier turns a follow-up may borrow

@@ -19,10 +19,9 @@ import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
-from index.chunking import MODEL_MAX_TOKENS
-
 MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
 DIMENSION = 384
+MODEL_MAX_TOKENS = 256  # wordpieces the model reads, [CLS] and [SEP] included
 TOKENIZER_PATH = Path(__file__).parent / "assets" / "minilm-tokenizer.json"
 BATCH_SIZE = 16
 

@@ -1,12 +1,23 @@
-"""The few errors the core raises. Edges (CLI, bot) turn them into one clear line."""
+"""The errors the core raises. Each carries what went wrong as data; `str()` is a plain
+sentence that names no command-line flag, so every edge (the CLI, the bot, a Python caller)
+can show it or word it its own way (see `newsdesk.index.messages`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 
 class NewsdeskError(Exception):
-    """Base class: the message is meant for the user, as is."""
+    """Base class: the message is meant for a person, as is."""
 
 
 class ConfigError(NewsdeskError):
-    """A setting is missing or malformed."""
+    """A setting is missing or malformed; `setting` names it (an environment variable) when
+    one is to blame."""
+
+    def __init__(self, message: str, *, setting: str | None = None) -> None:
+        super().__init__(message)
+        self.setting = setting
 
 
 class ArticleError(NewsdeskError):
@@ -14,11 +25,29 @@ class ArticleError(NewsdeskError):
 
 
 class IndexNotBuilt(NewsdeskError):
-    """Asked to answer before any article was indexed."""
+    """Asked to answer before any article was indexed; `articles_dir` is where they are
+    expected, if known."""
+
+    def __init__(self, articles_dir: Path | None = None, message: str | None = None) -> None:
+        super().__init__(message or "no articles are indexed yet")
+        self.articles_dir = articles_dir
 
 
 class IndexBusy(NewsdeskError):
-    """Another rebuild holds the index lock."""
+    """Another rebuild holds the index lock of the data dir `path`."""
+
+    def __init__(self, message: str, *, path: Path) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class DataDirError(NewsdeskError):
+    """The data dir (index, catalog, conversations) cannot be created or written; `path`
+    says which."""
+
+    def __init__(self, message: str, *, path: Path) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 class BackendUnavailable(NewsdeskError):
@@ -26,4 +55,9 @@ class BackendUnavailable(NewsdeskError):
 
 
 class BadQuestion(NewsdeskError):
-    """The question is empty, whitespace only, or too long."""
+    """The question or one of its filters is unusable; `field` says which ("question",
+    "since", "source")."""
+
+    def __init__(self, message: str, *, field: str = "question") -> None:
+        super().__init__(message)
+        self.field = field

@@ -7,15 +7,18 @@ says only "he added"), and every answer sentence is checked against that evidenc
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.chunking import sentences
-from index.claims import Passage, Vocabulary, answers_kind, conflict, content_words, names
-from index.embeddings import MiniLMEmbedding
-from index.retrieve import Hit
+from newsdesk.index.chunking import sentences
+from newsdesk.index.claims import Passage, Vocabulary, answers_kind, conflict, content_words, names
+from newsdesk.index.embeddings import MiniLMEmbedding
+from newsdesk.index.retrieve import Hit
+
+log = logging.getLogger(__name__)
 
 MAX_EVIDENCE = 5
 SENTENCE_CHUNKS = 4  # sentences are embedded at query time: bound how many
@@ -42,6 +45,14 @@ WHY = re.compile(
 CAUSAL = re.compile(
     r"\b(?:because|without|due to|prompted by|as a result|reason|could not|"
     r"failed|so that|since)\b",
+    re.I,
+)
+# A sentence that addresses a language model ("ignore previous instructions and …") is an
+# attack on the prompt, not reporting: it never becomes evidence, so it can be neither
+# followed nor cited.
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.!?]{0,40}\b(?:instructions|prompts?|rules)\b"
+    r"|\bsystem prompt\b|\byou are (?:now )?an? (?:AI|assistant|language model|chatbot)\b",
     re.I,
 )
 _DATED = re.compile(r"\b(?:latest|recent|recently|newest|last|when|date|today)\b", re.I)
@@ -71,6 +82,9 @@ def select(
         for k, span in enumerate(spans):
             text = hit.text[span.start : span.end]
             if text == hit.meta.get("title") or len(text.split()) < 4:
+                continue
+            if _INSTRUCTION.search(text):
+                log.info("left out of the evidence, as an instruction to a model: %r", text[:80])
                 continue
             quote = text
             if _PRONOUN_ATTRIBUTION.search(text) and k > 0:  # quote who said it too
@@ -211,7 +225,8 @@ def check(
     """Each answer sentence, with the evidence that supports it (its own markers if they do),
     or the reason it is not supported: too far from every quote (the cheap first gate), or a
     rule of `index.claims` (names, subject, numbers, polarity) against what it cites."""
-    parts = [answer[s.start : s.end] for s in sentences(answer.strip())]
+    answer = answer.strip()
+    parts = [answer[s.start : s.end] for s in sentences(answer)]
     parts = [p for p in parts if re.sub(r"\[\d+\]", "", p).strip(" .")]
     if not parts or not evidence:
         return []

@@ -23,7 +23,7 @@ import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
-from index.store import Store
+from newsdesk.index.store import Store
 
 log = logging.getLogger(__name__)
 

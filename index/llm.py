@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from index.config import Settings
-from index.errors import BackendUnavailable, ConfigError
+from newsdesk.index.config import Settings
+from newsdesk.index.errors import BackendUnavailable, ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ class LlamaCpp:
 
     def __init__(self, path: Path, threads: int = 2, context: int = 4096, seed: int = 0) -> None:
         if not path.is_file():
-            raise ConfigError(f"NEWSDESK_LLM_MODEL: no model file at {path}")
+            raise ConfigError(f"no model file at {path}", setting="NEWSDESK_LLM_MODEL")
         from llama_cpp import Llama
 
         self.model = path.name

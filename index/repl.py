@@ -12,12 +12,14 @@ from typing import Any
 
 import click
 
-from index.answer import Engine
-from index.app import Newsdesk
-from index.config import BACKENDS
-from index.conversation import MAX_TURNS, Turn
-from index.errors import NewsdeskError
-from index.evidence import Evidence, articles
+from newsdesk.index.answer import Engine
+from newsdesk.index.app import Newsdesk
+from newsdesk.index.config import BACKENDS
+from newsdesk.index.conversation import MAX_TURNS, Turn
+from newsdesk.index.errors import NewsdeskError
+from newsdesk.index.evidence import Evidence
+from newsdesk.index.messages import CONVERSATION_FORGOTTEN, for_terminal
+from newsdesk.index.terminal import reading_line, render, source_lines
 
 HELP = """Ask a question, then follow-ups ("and what did London say?").
   :sources        list the indexed articles
@@ -59,15 +61,13 @@ class Repl:
                 readline.write_history_file(str(history_file))
 
     def ask(self, question: str) -> None:
-        from index.cli import render
-
         def reading(evidence: list[Evidence]) -> None:
             click.echo(f"  reading {reading_line(evidence)} …")
 
         try:
             answer = self.engine.ask(question, history=self.history, on_evidence=reading)
         except NewsdeskError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {for_terminal(exc)}", err=True)
             return
         click.echo(render(answer) + "\n")
         self.history = [*self.history, answer.turn()][-MAX_TURNS:]
@@ -80,32 +80,25 @@ class Repl:
         if name == "help":
             click.echo(HELP)
         elif name == "sources":
-            for s in self.app.sources():
-                click.echo(f"{s.doc_id}  {s.published or 'undated'}  {s.source or '-'}  {s.title}")
+            click.echo("\n".join(source_lines(self.app.sources())))
         elif name == "reindex":
             stats = self.app.build(lock_wait=600)
             click.echo(
                 f"{stats.added} added, {stats.updated} updated, {stats.removed} removed, "
                 f"{stats.unchanged} unchanged"
             )
-        elif name == "backend" and argument.strip() in BACKENDS:
-            self.engine.backend = self.app.backend(argument.strip())
-            click.echo(f"backend: {self.engine.backend_name}")
+        elif name == "backend":
+            if argument.strip() in BACKENDS:
+                self.engine.backend = self.app.backend(argument.strip())
+                click.echo(f"backend: {self.engine.backend_name}")
+            else:
+                click.echo(f"no backend {argument.strip()!r}; use one of {', '.join(BACKENDS)}")
         elif name == "new":
             self.history.clear()
-            click.echo("conversation forgotten")
+            click.echo(CONVERSATION_FORGOTTEN)
         else:
             click.echo(f"unknown command {line!r}; :help lists them")
         return True
-
-
-def reading_line(evidence: list[Evidence]) -> str:
-    """The articles the evidence comes from: “title” (outlet, date); …"""
-    shown = []
-    for title, source, date in articles(evidence):
-        origin = ", ".join(v for v in (source, date and date[:10]) if v)
-        shown.append(f"“{title}”" + (f" ({origin})" if origin else ""))
-    return "; ".join(shown)
 
 
 def _readline(history_file: Path) -> Any:

@@ -18,11 +18,11 @@ from llama_index.core import VectorStoreIndex
 from llama_index.core.vector_stores import FilterOperator, MetadataFilter, MetadataFilters
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
-from index.build import published_ts
-from index.embeddings import MiniLMEmbedding
-from index.errors import BadQuestion, IndexNotBuilt
-from index.keyword import KeywordIndex
-from index.store import Store
+from newsdesk.index.dates import published_ts
+from newsdesk.index.embeddings import MiniLMEmbedding
+from newsdesk.index.errors import BadQuestion, IndexNotBuilt
+from newsdesk.index.keyword import KeywordIndex
+from newsdesk.index.store import Store
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant
 CANDIDATES = 20  # per retriever, before fusion
@@ -38,7 +38,9 @@ class Filters:
             try:
                 datetime.fromisoformat(self.since)
             except ValueError:
-                raise BadQuestion(f"--since {self.since!r}: use a date like 2026-01-31") from None
+                raise BadQuestion(
+                    f"since {self.since!r} is not a date: use one like 2026-01-31", field="since"
+                ) from None
 
     def llama(self) -> MetadataFilters | None:
         filters = []
@@ -102,7 +104,7 @@ class Retriever:
         self, query: str, keyword: KeywordIndex, k: int, filters: Filters, mode: str
     ) -> list[Hit]:
         if not keyword.ids:
-            raise IndexNotBuilt("the index is empty: add articles and run `newsdesk index`")
+            raise IndexNotBuilt()
         found: dict[str, dict[str, Any]] = {}
         retriever = self._index.as_retriever(similarity_top_k=CANDIDATES, filters=filters.llama())
         dense = retriever.retrieve(query) if mode != "keyword" else []

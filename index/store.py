@@ -18,9 +18,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from index.config import Settings
-from index.embeddings import MODEL_ID
-from index.errors import ConfigError, IndexBusy, NewsdeskError
+from newsdesk.index.config import Settings
+from newsdesk.index.embeddings import MODEL_ID
+from newsdesk.index.errors import ConfigError, DataDirError, IndexBusy
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +59,14 @@ def make_client(settings: Settings) -> Any:
         except Exception as exc:  # chromadb raises plain ValueError/ConnectionError here
             raise ConfigError(
                 f"cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port}"
-                f" ({exc})"
+                f" ({exc})",
+                setting="CHROMA_HOST",
             ) from exc
     path = settings.data_dir / "chroma"
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ConfigError(f"cannot create the data dir {path}: {exc.strerror}") from exc
+        raise DataDirError(f"cannot create the data dir ({exc.strerror})", path=path) from exc
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
 
@@ -135,7 +136,7 @@ def build_lock(data_dir: Path, wait: float = 0.0) -> Iterator[None]:
         data_dir.mkdir(parents=True, exist_ok=True)
         handle = open(data_dir / "build.lock", "a+")  # noqa: SIM115 - held for the block
     except OSError as exc:
-        raise NewsdeskError(f"cannot write to the data dir {data_dir}: {exc.strerror}") from exc
+        raise DataDirError(f"cannot write to the data dir ({exc.strerror})", path=data_dir) from exc
     deadline = time.monotonic() + wait
     with handle:
         while True:
@@ -145,8 +146,8 @@ def build_lock(data_dir: Path, wait: float = 0.0) -> Iterator[None]:
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     raise IndexBusy(
-                        f"another `newsdesk index` is rebuilding {data_dir}; try again when it "
-                        "has finished"
+                        "another rebuild of this index is running; try again when it has finished",
+                        path=data_dir,
                     ) from None
                 time.sleep(0.2)
         try:

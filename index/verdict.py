@@ -14,7 +14,7 @@ import json
 import logging
 from typing import Any
 
-from index.llm import Message
+from newsdesk.index.llm import Message
 
 log = logging.getLogger(__name__)
 

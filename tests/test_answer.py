@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from index.answer import Dropped, Engine, clean_question, load_prompts
-from index.app import Newsdesk
-from index.conversation import Turn
-from index.errors import BadQuestion
-from index.evidence import select
-from index.llm import LlamaCpp
-from index.retrieve import Filters
-from tests.conftest import SMOLLM
-from tests.fakes import FakeBackend
+from newsdesk.index.answer import Dropped, Engine, clean_question, in_quotes, load_prompts
+from newsdesk.index.app import Newsdesk
+from newsdesk.index.conversation import Turn
+from newsdesk.index.errors import BadQuestion
+from newsdesk.index.llm import LlamaCpp
+from newsdesk.index.retrieve import Filters
+
+from fakes import FakeBackend
+from support import SMOLLM
 
 MakeApp = Callable[..., Newsdesk]
 POWELL = "Why did the Powell–Ushakov call fail?"
@@ -39,7 +39,8 @@ def test_extractive_answer_quotes_the_articles_verbatim(app: Newsdesk) -> None:
     assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
     for c in answer.citations:
         assert c.quote in article_text(app, c.doc_id)
-        assert f"“{c.quote}” [{c.n}]" in answer.text
+        assert f"{in_quotes(c.quote)} [{c.n}]" in answer.text
+    assert "““" not in answer.text, "a quote that opens with its own mark is not quoted twice"
     assert answer.citations[0].doc_id == "000_a6a0d073fde4603f"
     assert "Powell" in answer.text and "Ushakov" in answer.text
 
@@ -83,7 +84,8 @@ def test_a_refusal_despite_strong_evidence_is_overruled_by_quotes(app: Newsdesk)
     fake = FakeBackend().enqueue("The articles do not cover this.")
     answer = engine(app, fake).ask(POWELL)
     assert answer.answered and answer.backend == "extractive"
-    assert answer.citations and all(f"“{c.quote}” [{c.n}]" in answer.text for c in answer.citations)
+    assert answer.citations
+    assert all(f"{in_quotes(c.quote)} [{c.n}]" in answer.text for c in answer.citations)
 
 
 @pytest.mark.parametrize(
@@ -158,8 +160,6 @@ def test_filters_restrict_the_sources(app: Newsdesk) -> None:
     assert {c.doc_id for c in only.citations} == {"003_82cedb1ca88c2249"}
     late = e.ask("Why did the Powell–Ushakov call fail?", filters=Filters(since="2026-01-01"))
     assert all(c.doc_id == "003_82cedb1ca88c2249" for c in late.citations)
-    with pytest.raises(BadQuestion, match="--since"):
-        Filters(since="last tuesday")
 
 
 @pytest.mark.parametrize("question", ["", "   \n\t ", "\x00\x01", "x" * 1001])
@@ -196,10 +196,15 @@ def test_prompt_placeholders_are_all_filled(app: Newsdesk) -> None:
         assert "{" not in message["content"].replace("[{", "")
 
 
-def test_first_ask_builds_a_missing_index(make_app: MakeApp, tmp_path: Path) -> None:
+def test_the_command_line_builds_a_missing_index_on_first_ask(
+    make_app: MakeApp, tmp_path: Path
+) -> None:
+    """A convenience of the CLI; the Python API builds only when asked (tests/test_api.py)."""
+    from newsdesk.index.cli import ready_engine
+
     app = make_app(data_dir=tmp_path / "fresh")
     assert not app.is_built()
-    answer = app.engine().ask(POWELL)
+    answer = ready_engine(app).ask(POWELL)
     assert app.is_built() and answer.answered
 
 
@@ -274,21 +279,3 @@ def test_a_question_may_abbreviate_what_the_article_spells_out(app: Newsdesk) ->
     )
     assert answer.answered
     assert any("Adrienne Watson" in c.quote for c in answer.citations)
-
-
-def test_a_why_answer_that_only_restates_the_question_is_not_accepted(app: Newsdesk) -> None:
-    e = engine(app)
-    query, hits = e.search(POWELL)
-    peskov = next(ev.n for ev in select(query, hits, e.embedder) if PESKOV in ev.quote)
-    assert peskov == 1, "the sentence giving the cause comes first"
-    e.backend = FakeBackend().enqueue(
-        f"The Powell–Ushakov call failed because the dialogue did not progress [{peskov}]."
-    )
-    answer = e.ask(POWELL)
-    assert answer.dropped == [
-        Dropped(
-            "The Powell–Ushakov call failed because the dialogue did not progress.",
-            "restates the question without its reason",
-        )
-    ]
-    assert answer.citations[0].quote.endswith("could not develop further,” he added.")

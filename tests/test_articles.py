@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from index.articles import Article, ArticleError, discover, load, load_all
-from tests.conftest import SAMPLE
+from newsdesk.index.articles import Article, ArticleError, discover, load, load_all
+
+from support import SAMPLE
 
 TITLES = {
     "000_a6a0d073fde4603f": "Kremlin Acknowledges Unsuccessful Attempt to Establish Confidential "

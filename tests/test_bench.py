@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPO, SAMPLE, SMOLLM
+from support import REPO, SAMPLE, SMOLLM
 
 BENCH = REPO / "bench"
 

@@ -20,19 +20,12 @@ import pytest
 import pytest_asyncio
 from discord.ext.test import backend as dpy_backend
 
-from bot.client import (
-    NewsdeskBot,
-    ask_command,
-    new_command,
-    reindex_command,
-    sources_command,
-    status_command,
-)
-from bot.config import BotSettings
-from index.app import Newsdesk
-from index.llm import Message
-from tests.conftest import REPO, newsdesk
-from tests.fakes import FakeBackend
+from newsdesk.bot.client import NewsdeskBot
+from newsdesk.index.app import Newsdesk
+from newsdesk.index.llm import Message
+
+from fakes import FakeBackend
+from support import REPO, cli_process
 
 MakeApp = Callable[..., Newsdesk]
 POWELL = "Why did the Powell–Ushakov call fail?"
@@ -84,12 +77,12 @@ async def bot(
     monkeypatch.setattr(
         dpy_backend.FakeHttp, "start_thread_with_message", _start_thread, raising=False
     )
+    app.settings = app.settings.with_(bot_cooldown=0, bot_max_concurrent=2)
     engine = app.engine()
     engine.backend = fake
-    bot = NewsdeskBot(
-        app=app, engine=engine, settings=BotSettings(token="unused", cooldown=0, max_concurrent=2)
-    )
+    bot = NewsdeskBot(desk=app, engine=engine)
     await bot._async_setup_hook()
+    await bot.setup_hook()
     # dpytest resolves mentions through the member cache, which the production intents
     # (no privileged members intent) leave empty.
     bot._connection._intents.members = True
@@ -190,7 +183,7 @@ async def test_everyone_in_an_article_never_pings(
     assert payloads and all(m.get("allowed_mentions") == {"parse": []} for m in payloads), (
         "every message the bot sends or edits carries AllowedMentions.none()"
     )
-    fresh_bot = NewsdeskBot(app=app, engine=bot.engine, settings=bot.settings)
+    fresh_bot = NewsdeskBot(desk=app, engine=bot.engine)
     assert fresh_bot.allowed_mentions is not None
     assert fresh_bot.allowed_mentions.to_dict() == {"parse": []}
 
@@ -276,6 +269,15 @@ def interaction(bot: NewsdeskBot, *, user_id: int = 1, admin: bool = False) -> A
     return fake
 
 
+async def slash(bot: NewsdeskBot, name: str, interaction: Any, **options: Any) -> None:
+    """Run a slash command as the tree does: the Cog's check, then the command."""
+    command = bot.tree.get_command(name)
+    assert isinstance(command, discord.app_commands.Command), f"/{name} is registered"
+    cog = command.binding
+    if await cog.interaction_check(interaction):
+        await command.callback(cog, interaction, **options)
+
+
 def said(fake: Any) -> str:
     calls = [*fake.response.send_message.await_args_list, *fake.followup.send.await_args_list]
     return " ".join(str(c.args[0] if c.args else c.kwargs.get("content")) for c in calls)
@@ -286,7 +288,7 @@ async def test_slash_ask_defers_then_answers_with_sources(
 ) -> None:
     fake.enqueue("Powell was keen to outline the stance of the Europeans [1].")
     it = interaction(bot)
-    await ask_command.callback(it, question=POWELL)
+    await slash(bot, "ask", it, question=POWELL)
     it.response.defer.assert_awaited_once()
     final = it.edit_original_response.await_args_list[-1].kwargs
     assert final["content"].startswith("Powell was keen")
@@ -296,13 +298,13 @@ async def test_slash_ask_defers_then_answers_with_sources(
 
 async def test_slash_ask_rejects_bad_input_ephemerally(bot: NewsdeskBot) -> None:
     it = interaction(bot)
-    await ask_command.callback(it, question="   ")
+    await slash(bot, "ask", it, question="   ")
     it.response.send_message.assert_awaited_once()
     assert it.response.send_message.await_args.kwargs["ephemeral"] is True
     assert "empty" in said(it)
     it = interaction(bot)
-    await ask_command.callback(it, question=POWELL, since="yesterday-ish")
-    assert "--since" in said(it) or "date" in said(it)
+    await slash(bot, "ask", it, question=POWELL, since="yesterday-ish")
+    assert said(it) == "Since 'yesterday-ish' is not a date: use one like 2026-01-31."
 
 
 async def test_reindex_refused_for_a_non_admin_and_seen_at_once_for_an_admin(
@@ -313,16 +315,16 @@ async def test_reindex_refused_for_a_non_admin_and_seen_at_once_for_an_admin(
         "workers accepted a pay rise of twelve percent."
     )
     refused = interaction(bot, admin=False)
-    await reindex_command.callback(refused)
+    await slash(bot, "reindex", refused)
     assert "Only the bot's administrators" in said(refused)
     assert "Zanzibar" not in {s.title.split()[0] for s in app.sources()}
 
     admin = interaction(bot, admin=True)
-    await reindex_command.callback(admin)
+    await slash(bot, "reindex", admin)
     assert "1 added" in said(admin)
     bot.engine.backend = None  # extractive: the next answer quotes the new article
     ask = interaction(bot, user_id=2)
-    await ask_command.callback(ask, question="Why did the Zanzibar ferry strike end?")
+    await slash(bot, "ask", ask, question="Why did the Zanzibar ferry strike end?")
     final = ask.edit_original_response.await_args_list[-1].kwargs
     assert "twelve percent" in final["content"]
 
@@ -330,43 +332,42 @@ async def test_reindex_refused_for_a_non_admin_and_seen_at_once_for_an_admin(
 async def test_a_second_reindex_is_refused_politely(bot: NewsdeskBot) -> None:
     async with bot.reindexing:
         it = interaction(bot, admin=True)
-        await reindex_command.callback(it)
+        await slash(bot, "reindex", it)
     assert "already running" in said(it)
 
 
 async def test_allowlisted_admins_only(app: Newsdesk, bot: NewsdeskBot) -> None:
-    bot.settings = BotSettings(token="x", admins=frozenset({99}))
+    bot.desk.settings = bot.settings.with_(bot_admins=frozenset({99}))
     it = interaction(bot, user_id=5, admin=True)
-    await reindex_command.callback(it)
+    await slash(bot, "reindex", it)
     assert "Only the bot's administrators" in said(it)
 
 
 async def test_sources_and_status(bot: NewsdeskBot) -> None:
     it = interaction(bot)
-    await sources_command.callback(it, query="putin", page=1)
+    await slash(bot, "sources", it, query="putin", page=1)
     embed = it.response.send_message.await_args.kwargs["embed"]
     assert embed.title == "2 articles matching “putin”"
     assert "UK rejects calls to reopen talks with Putin" in embed.description
     it = interaction(bot)
-    await status_command.callback(it)
+    await slash(bot, "status", it)
     assert said(it).startswith("4 articles, ") and "newest article 2026-01-16" in said(it)
     assert "backend fake, model fake-1" in said(it)
 
 
 async def test_channel_allowlist_keeps_the_bot_quiet_elsewhere(bot: NewsdeskBot) -> None:
-    bot.settings = BotSettings(token="x", channels=frozenset({12345}))
+    bot.desk.settings = bot.settings.with_(bot_channels=frozenset({12345}))
     await dpytest.message(f"<@{bot.user.id}> {POWELL}")  # type: ignore[union-attr]
     await settle(bot)
     assert list(sent()) == []
     it = interaction(bot)
-    await ask_command.callback(it, question=POWELL)
+    await slash(bot, "ask", it, question=POWELL)
     assert "only answer in the channels" in said(it)
 
 
 async def test_feedback_is_appended_for_the_operator(bot: NewsdeskBot, app: Newsdesk) -> None:
-    from bot.client import FeedbackView
+    from newsdesk.bot.client import FeedbackView
 
-    answer = bot.engine.ask(POWELL) if bot.engine.backend is None else None
     bot.engine.backend = None
     answer = bot.engine.ask(POWELL)
     view = FeedbackView(bot, answer)
@@ -380,7 +381,7 @@ async def test_feedback_is_appended_for_the_operator(bot: NewsdeskBot, app: News
 
 def test_importing_the_bot_needs_no_token(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-c", "import bot.client, bot.cli"],
+        [sys.executable, "-c", "import newsdesk.bot.client, bot.cli"],
         cwd=REPO,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)},
         capture_output=True,
@@ -392,7 +393,7 @@ def test_importing_the_bot_needs_no_token(tmp_path: Path) -> None:
 
 def test_bot_without_a_token_exits_at_once_with_one_line(articles: Path, tmp_path: Path) -> None:
     started = time.monotonic()
-    process = newsdesk(
+    process = cli_process(
         articles,
         tmp_path / "d",
         "bot",
@@ -437,7 +438,7 @@ async def test_slash_ask_shows_the_articles_read_never_the_unchecked_draft(
         edits.append(kwargs.get("content", ""))
 
     it.edit_original_response = AsyncMock(side_effect=record)
-    await ask_command.callback(it, question=POWELL)
+    await slash(bot, "ask", it, question=POWELL)
     assert edits[0].startswith("Reading:") and "Kremlin Acknowledges" in edits[0]
     assert edits[-1].startswith("Powell was keen"), "the checked answer replaces it"
     shown = " ".join(edits) + said(it)
@@ -446,17 +447,29 @@ async def test_slash_ask_shows_the_articles_read_never_the_unchecked_draft(
 
 
 async def test_a_thread_never_shows_a_sentence_the_checks_dropped(
-    bot: NewsdeskBot, fake: FakeBackend
+    bot: NewsdeskBot, fake: FakeBackend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fake.enqueue(MIXED)
+    shown: list[str] = []  # every content the bot sends or edits in, in order
+    send, edit = discord.abc.Messageable.send, discord.Message.edit
+
+    async def sending(self: Any, content: Any = None, **kwargs: Any) -> Any:
+        shown.append(str(content))
+        return await send(self, content, **kwargs)
+
+    async def editing(self: Any, **kwargs: Any) -> Any:
+        shown.append(str(kwargs.get("content")))
+        return await edit(self, **kwargs)
+
+    monkeypatch.setattr(discord.abc.Messageable, "send", sending)
+    monkeypatch.setattr(discord.Message, "edit", editing)
+    bot.engine.backend = Trickle().enqueue(MIXED)
     await dpytest.message(f"<@{bot.user.id}> {POWELL}")  # type: ignore[union-attr]
     await settle(bot)
     final = await fresh(next(sent()))
-    recorded = dpy_backend._cur_config.messages[final.channel.id]
-    contents = [m.get("content") or "" for m in recorded]
-    assert any(c.startswith("Reading:") for c in contents) or len(contents) >= 1
-    assert final.content.startswith("Powell was keen")
-    assert all("Lisbon" not in c for c in contents), "not in any version of any message"
+    assert shown[0] == "Looking through the articles…"
+    assert shown[1].startswith("Reading:"), "then the articles read, while the model writes"
+    assert final.content.startswith("Powell was keen") and shown[-1] == final.content
+    assert all("Lisbon" not in c for c in shown), "not in any version of any message"
 
 
 async def test_a_thread_conversation_survives_a_restart(
@@ -469,7 +482,7 @@ async def test_a_thread_conversation_survives_a_restart(
     list(sent())
     bot.conversations.close()
     # a new process: a new bot over the same data dir, nothing carried in memory
-    restarted = NewsdeskBot(app=app, engine=bot.engine, settings=bot.settings)
+    restarted = NewsdeskBot(desk=app, engine=bot.engine)
     key = restarted.thread_key(thread.id)
     assert [t.question for t in restarted.conversations.turns(key)] == [POWELL]
     bot.conversations = restarted.conversations
@@ -489,10 +502,10 @@ async def test_new_forgets_the_thread_conversation(bot: NewsdeskBot, fake: FakeB
     assert bot.conversations.turns(key)
     it = interaction(bot)
     it.channel = thread
-    await new_command.callback(it)
+    await slash(bot, "new", it)
     assert "forgotten" in said(it) and bot.conversations.turns(key) == []
     elsewhere = interaction(bot)
-    await new_command.callback(elsewhere)
+    await slash(bot, "new", elsewhere)
     assert "threads" in said(elsewhere)
 
 
@@ -505,7 +518,7 @@ def test_a_token_discord_rejects_exits_at_once_with_one_line(
 
     from click.testing import CliRunner
 
-    from index.cli import _add_plugin_commands, cli
+    from newsdesk.index.cli import _add_plugin_commands, cli
 
     class Discord(BaseHTTPRequestHandler):
         def log_message(self, *args: Any) -> None:

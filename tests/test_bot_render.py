@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.guard import Concurrency, Cooldown, channel_allowed, may_reindex
-from bot.render import (
+from newsdesk.bot.guard import Concurrency, Cooldown, channel_allowed, may_reindex
+from newsdesk.bot.render import (
     EMBED_DESCRIPTION_LIMIT,
     MAX_EMBEDS,
     MESSAGE_LIMIT,
@@ -12,7 +12,7 @@ from bot.render import (
     sources_description,
     split_message,
 )
-from index.answer import Answer, Citation
+from newsdesk.index.answer import Answer, Citation
 
 
 def citation(n: int, quote: str = "A quoted sentence.", **kw: object) -> Citation:
@@ -86,13 +86,6 @@ def test_everyone_in_an_article_is_shown_not_pinged() -> None:
     assert "@everyone" not in answer_messages(text)[0]
     assert "@everyone" not in sources_description(text.citations)[0]
     assert "@\u200beveryone" in answer_messages(text)[0]
-
-
-def test_not_covered_says_so_and_names_the_closest_articles() -> None:
-    messages = answer_messages(answer("", answered=False, closest=["UK rejects calls"]))
-    assert messages == [
-        "I couldn't find this in the articles. The closest articles are: *UK rejects calls*."
-    ]
 
 
 def test_cooldown_per_user() -> None:

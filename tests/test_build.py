@@ -12,11 +12,12 @@ from subprocess import Popen
 
 import pytest
 
-from index.app import Newsdesk
-from index.errors import IndexBusy
-from index.keyword import KeywordIndex
-from index.store import Store, build_lock, collection_name, make_client
-from tests.conftest import CountingEmbedding, newsdesk
+from newsdesk.index.app import Newsdesk
+from newsdesk.index.errors import IndexBusy
+from newsdesk.index.keyword import KeywordIndex
+from newsdesk.index.store import build_lock, collection_name
+
+from support import CountingEmbedding, cli_process
 
 MakeApp = Callable[..., Newsdesk]
 CHANGED = "000_a6a0d073fde4603f"
@@ -49,11 +50,11 @@ def test_every_rebuild_case_with_exact_counts(
     assert len(per_doc) == 4
 
     counting.calls.clear()
+    before = chunk_set(app)
     again = app.build()
     assert (again.added, again.updated, again.removed, again.unchanged) == (0, 0, 0, 4)
     assert counting.embedded == 0, "nothing unchanged is re-embedded"
-    before = chunk_set(app)
-    assert chunk_set(app) == before
+    assert chunk_set(app) == before, "an unchanged rebuild leaves every chunk as it was"
 
     path = articles / f"{CHANGED}.txt"
     path.write_text(path.read_text() + "\n\nA correction was appended to this story later.\n")
@@ -78,24 +79,6 @@ def test_every_rebuild_case_with_exact_counts(
     assert "002_1436df419da835d7" not in docs_in_chroma(app)
     assert "002_1436df419da835d7" not in {s.doc_id for s in app.sources()}
     assert removed.chunks == app.store.count() == sum(docs_in_chroma(app).values())
-
-
-def test_keyword_index_follows_every_rebuild(
-    make_app: MakeApp, articles: Path, tmp_path: Path, chroma: dict[str, object]
-) -> None:
-    app = make_app(**chroma)
-    app.build()
-    data = tmp_path / "data"
-    assert KeywordIndex.load(app.store, data).search("Zanzibar ferry", 5) == []
-    (articles / "zanzibar.txt").write_text("Zanzibar ferry strike ends\n\nThe strike is over.")
-    app.build()
-    keyword = KeywordIndex.load(app.store, data)
-    assert keyword.generation == app.store.generation
-    hits = keyword.search("Zanzibar ferry", 5)
-    assert [keyword.metadatas[row]["doc_id"] for row, _ in hits] == ["zanzibar"]
-    (articles / "zanzibar.txt").unlink()
-    app.build()
-    assert KeywordIndex.load(app.store, data).search("Zanzibar ferry", 5) == []
 
 
 def test_broken_files_are_skipped_and_the_build_goes_on(
@@ -208,7 +191,7 @@ def _index_process(articles: Path, data: Path, chroma: dict[str, object]) -> Pop
             "CHROMA_HOST": str(chroma["chroma_host"]),
             "CHROMA_PORT": str(chroma["chroma_port"]),
         }
-    return newsdesk(
+    return cli_process(
         articles, data, "index", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
 
@@ -254,14 +237,6 @@ def test_a_killed_build_leaves_an_answering_index_and_the_next_completes_it(
     assert chunk_set(app) == chunk_set(reference), "same chunks as a clean build, no duplicates"
     keyword = KeywordIndex.load(app.store, data)
     assert sorted(keyword.ids) == sorted(chunk_set(reference))
-
-
-def test_server_client_factory_is_embedded_by_default(tmp_path: Path) -> None:
-    from index.config import Settings
-
-    store = Store(make_client(Settings(data_dir=tmp_path / "d")))
-    assert (tmp_path / "d" / "chroma").is_dir()
-    assert store.count() == 0 and store.generation == 0
 
 
 def test_a_crash_between_chroma_and_catalog_then_an_edit_leaves_no_stale_chunks(

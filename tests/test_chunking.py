@@ -3,10 +3,11 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 
-from index.articles import load_all
-from index.chunking import MODEL_MAX_TOKENS, chunk, sentences
-from index.embeddings import MiniLMEmbedding
-from tests.conftest import SAMPLE
+from newsdesk.index.articles import load_all
+from newsdesk.index.chunking import chunk, sentences
+from newsdesk.index.embeddings import MODEL_MAX_TOKENS, MiniLMEmbedding
+
+from support import SAMPLE
 
 
 def test_sentences_respect_abbreviations_and_quotes() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from index.claims import Passage, Vocabulary, answers_kind, conflict, is_anaphoric, numbers
+from newsdesk.index.claims import Passage, Vocabulary, answers_kind, conflict, is_anaphoric, numbers
 
 SAMPLE = Path(__file__).resolve().parents[1] / "articles"
 KREMLIN = (SAMPLE / "000_a6a0d073fde4603f.txt").read_text()

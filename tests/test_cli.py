@@ -5,9 +5,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from index.app import Newsdesk
-from index.cli import cli
-from tests.fakes import FakeBackend
+from newsdesk.index.cli import cli
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
@@ -39,6 +37,21 @@ def test_index_json_then_sources(articles: Path, tmp_path: Path) -> None:
 
     code, out, _ = run(*common, "sources")
     assert code == 0 and "UK rejects calls to reopen talks with Putin" in out
+
+
+def test_options_work_after_the_sub_command_too(articles: Path, tmp_path: Path) -> None:
+    after = ["--articles", str(articles), "--data-dir", str(tmp_path / "d")]
+    code, out, err = run("index", *after, "--json")
+    assert code == 0, err
+    assert json.loads(out)["added"] == 4
+    # given both before and after, the one after the sub-command wins
+    code, out, _ = run("--data-dir", str(tmp_path / "elsewhere"), "sources", *after, "--json")
+    assert code == 0 and len(json.loads(out)) == 4
+    assert not (tmp_path / "elsewhere").exists()
+    code, out, _ = run(
+        "ask", "Why did the Powell–Ushakov call fail?", *after, "-v", "--backend", "extractive"
+    )
+    assert code == 0 and out.rstrip().endswith("ms]"), "-v after `ask` shows the timings"
 
 
 def test_settings_come_from_env_and_dotenv(articles: Path, tmp_path: Path) -> None:
@@ -105,43 +118,3 @@ def test_ask_text_output_and_bad_questions(articles: Path, tmp_path: Path) -> No
         code, out, err = run(*common, "ask", bad, env=env)
         assert code == 1 and out == "" and len(err.strip().splitlines()) == 1
         assert err.startswith("Error: the question")
-
-
-def test_repl_answers_follow_ups_and_commands(articles: Path, tmp_path: Path) -> None:
-    common = ["--articles", str(articles), "--data-dir", str(tmp_path / "d")]
-    session = (
-        "What did Yvette Cooper say about Putin?\n:sources\n:backend extractive\n"
-        "and what about France?\n:bogus\n:help\n:quit\n"
-    )
-    result = CliRunner().invoke(
-        cli, [*common, "repl", "--backend", "extractive"], input=session, catch_exceptions=False
-    )
-    assert result.exit_code == 0
-    out = result.stdout
-    assert "4 articles, backend extractive" in out
-    assert out.count("Sources:") == 2
-    assert "003_82cedb1ca88c2249  2026-01-16T11:37  Caliber.az" in out
-    assert "unknown command ':bogus'" in out and ":reindex" in out
-
-
-def test_the_repl_shows_the_articles_read_and_only_checked_sentences(app: Newsdesk) -> None:
-    from index.repl import Repl
-
-    dropped = "Cooper also announced that Britain will send ten thousand troops to Lisbon"
-    engine = app.engine()
-    engine.backend = FakeBackend().enqueue(
-        "Powell was keen to outline the stance of the Europeans but showed limited interest "
-        f"in hearing Moscow's perspective [1]. {dropped} [1]."
-    )
-    repl = Repl(app, engine)
-    runner = CliRunner()
-    with runner.isolation() as (out, _err, _output):
-        repl.ask("Why did the Powell–Ushakov call fail?")
-        repl.ask("which article was that?")
-        repl.command(":new")
-    shown = out.getvalue().decode()
-    assert "reading “Kremlin Acknowledges Unsuccessful Attempt" in shown
-    assert "Powell was keen to outline the stance" in shown
-    assert "Lisbon" not in shown, "a dropped sentence is never on screen"
-    assert "That came from:\n[1] Kremlin Acknowledges Unsuccessful Attempt" in shown
-    assert repl.history == [] and "conversation forgotten" in shown

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import BotSettings
-from index.config import _VARIABLES, Settings
-from index.errors import ConfigError
-from tests.conftest import REPO
+from newsdesk.index.config import _VARIABLES, Settings
+from newsdesk.index.errors import ConfigError
+
+from support import REPO
 
 
 def example() -> dict[str, str]:
@@ -47,13 +47,15 @@ def test_malformed_settings_are_one_clear_error(env: dict[str, str], message: st
         Settings.from_env(env)
 
 
-def test_bot_settings() -> None:
-    with pytest.raises(ConfigError, match="DISCORD_TOKEN is not set"):
-        BotSettings.from_env({})
-    with pytest.raises(ConfigError, match="not a Discord id"):
-        BotSettings.from_env({"DISCORD_TOKEN": "t", "NEWSDESK_BOT_ADMINS": "12,abc"})
-    settings = BotSettings.from_env(
+def test_bot_settings_are_validated_with_the_others() -> None:
+    with pytest.raises(ConfigError, match="not a Discord id") as raised:
+        Settings.from_env({"DISCORD_TOKEN": "t", "NEWSDESK_BOT_ADMINS": "12,abc"})
+    assert raised.value.setting == "NEWSDESK_BOT_ADMINS"
+    with pytest.raises(ConfigError, match="0 or more"):
+        Settings.from_env({"NEWSDESK_BOT_COOLDOWN": "-1"})
+    settings = Settings.from_env(
         {"DISCORD_TOKEN": "sekrit-token", "NEWSDESK_BOT_CHANNELS": "1, 2", "DISCORD_GUILD_ID": "3"}
     )
-    assert settings.channels == {1, 2} and settings.guild_id == 3
+    assert settings.bot_channels == {1, 2} and settings.discord_guild_id == 3
+    assert settings.bot_admins == frozenset() and settings.bot_cooldown == 10.0
     assert "sekrit" not in repr(settings), "the token is never shown"

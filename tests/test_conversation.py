@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from index.app import Newsdesk
-from index.conversation import Conversations, Turn, is_follow_up, recall, resolve
-from tests.fakes import FakeBackend
+from newsdesk.index.app import Newsdesk
+from newsdesk.index.conversation import Conversations, Turn, is_follow_up, recall, resolve
+
+from fakes import FakeBackend
 
 POWELL = "Why did the Powell–Ushakov call fail?"
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from index.embeddings import DIMENSION, MiniLMEmbedding
+from newsdesk.index.embeddings import DIMENSION, MiniLMEmbedding
 
 
 def test_vectors_are_normalised_and_meaningful(embedder: MiniLMEmbedding) -> None:

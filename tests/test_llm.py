@@ -8,14 +8,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from index import llm
-from index.app import Newsdesk
-from index.cli import cli
-from index.config import Settings
-from index.errors import BackendUnavailable, ConfigError
-from index.llm import LlamaCpp, Ollama, OpenAI, make_backend
-from tests.conftest import SMOLLM
-from tests.fakes import LLMServer
+from newsdesk.index import llm
+from newsdesk.index.app import Newsdesk
+from newsdesk.index.cli import cli
+from newsdesk.index.config import Settings
+from newsdesk.index.errors import BackendUnavailable, ConfigError
+from newsdesk.index.llm import LlamaCpp, Ollama, OpenAI, make_backend
+
+from fakes import LLMServer
+from support import SMOLLM
 
 MakeApp = Callable[..., Newsdesk]
 POWELL = "Why did the Powell–Ushakov call fail?"

@@ -6,16 +6,15 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
+from newsdesk.index.app import Newsdesk
 
-from index.app import Newsdesk
-from tests.conftest import newsdesk
+from support import cli_process
 
 MakeApp = Callable[..., Newsdesk]
 
 
 def index_process(articles: Path, data: Path, host: str, port: int) -> subprocess.Popen[str]:
-    return newsdesk(
+    return cli_process(
         articles,
         data,
         "index",
@@ -66,10 +65,3 @@ def test_one_process_rebuilds_while_another_keeps_answering(
     assert answer.citations[0].doc_id == "zanzibar"
     keyword = engine.retriever.keyword_index()
     assert any(m["doc_id"] == "zanzibar" for m in keyword.metadatas), "BM25 side too"
-
-
-def test_an_unreachable_server_is_one_clear_error(make_app: MakeApp, tmp_path: Path) -> None:
-    from index.errors import ConfigError
-
-    with pytest.raises(ConfigError, match=r"cannot reach the Chroma server at 127\.0\.0\.1:9 "):
-        make_app(chroma_host="127.0.0.1", chroma_port=9).store.count()

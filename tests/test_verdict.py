@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from index import verdict
-from index.answer import Dropped, Engine
-from index.app import Newsdesk
-from index.llm import LlamaCpp, Message, Ollama, OpenAI
-from tests.conftest import SMOLLM
-from tests.fakes import FakeBackend, LLMServer
+from newsdesk.index import verdict
+from newsdesk.index.answer import Dropped, Engine
+from newsdesk.index.app import Newsdesk
+from newsdesk.index.llm import LlamaCpp, Message, Ollama, OpenAI
+
+from fakes import FakeBackend, LLMServer
+from support import SMOLLM
 
 POWELL = "Why did the Powell–Ushakov call fail?"
 PESKOV = "limited interest in hearing our perspective"
@@ -103,7 +104,7 @@ def test_an_unusable_verdict_counts_as_not_stated_and_is_logged_once(
     fake = FakeBackend().enqueue(COOPER_SAYS, COOPER_SAYS)
     fake.enqueue_verdict('{"s1": "probably"}', "not json at all")
     e = engine(app, fake)
-    with caplog.at_level(logging.WARNING, logger="index.answer"):
+    with caplog.at_level(logging.WARNING, logger="newsdesk.index.answer"):
         first, second = e.ask(COOPER), e.ask(COOPER)
     for answer in (first, second):
         assert answer.dropped[0].reason == "not stated (the model's verdict)"
