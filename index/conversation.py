@@ -161,12 +161,12 @@ def recall(question: str, history: Sequence[Turn]) -> Recall | None:
         cited = {int(n) for n in re.findall(r"\[(\d+)\]", text)}
         return Recall(text, [c for c in last.citations if c["n"] in cited])
     if _WHICH.search(question) and last is not None:
-        lines = [
-            f"[{c['n']}] {c['title']}"
-            + (f" ({', '.join(v for v in (c.get('source'), c.get('date')) if v)})"
-               if c.get("source") or c.get("date") else "")
-            for c in last.citations
-        ]  # fmt: skip
+        numbers: dict[str, list[str]] = {}  # one line per article, with all its citations
+        for c in last.citations:
+            origin = ", ".join(v for v in (c.get("source"), c.get("date")) if v)
+            line = c["title"] + (f" ({origin})" if origin else "")
+            numbers.setdefault(line, []).append(str(c["n"]))
+        lines = [f"[{', '.join(n)}] {line}" for line, n in numbers.items()]
         return Recall("That came from:\n" + "\n".join(lines), last.citations)
     return None
 

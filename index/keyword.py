@@ -7,6 +7,7 @@ rebuild in another process, or a build killed before it refreshed) rebuilds it.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 import logging
@@ -72,7 +73,10 @@ class KeywordIndex:
             bm25.index(tokenize(texts), show_progress=False)
         words = sorted({w for t in texts for w in re.findall(r"[^\W\d_]{3,}", t.lower())})
         index = cls(generation, ids, metadatas, bm25, words)
-        index._save(cls.directory(store, data_dir))
+        try:
+            index._save(cls.directory(store, data_dir))
+        except OSError as exc:  # the saved copy is a cache: the index in hand is whole
+            log.debug("keyword index not saved (%s); another process may be saving it", exc)
         return index
 
     @classmethod
@@ -100,11 +104,17 @@ class KeywordIndex:
             "words": self.words,
         }
         (tmp / "chunks.json").write_text(json.dumps(info))
-        old = directory.with_name(f".old-{directory.name}-{os.getpid()}")
-        if directory.exists():
-            os.replace(directory, old)
-        os.replace(tmp, directory)
-        shutil.rmtree(old, ignore_errors=True)
+        # Two processes (a rebuild and a bot reading its new generation) may save at once:
+        # each moves the current copy aside under a name of its own, and the loser of the
+        # final rename keeps nothing behind.
+        old = directory.with_name(f".old-{directory.name}-{tmp.name}")
+        try:
+            with contextlib.suppress(FileNotFoundError):
+                os.replace(directory, old)
+            os.replace(tmp, directory)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+            shutil.rmtree(old, ignore_errors=True)
 
     def correct(self, query: str) -> str:
         """The query with words the articles never use replaced by a close word they do use
