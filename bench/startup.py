@@ -130,8 +130,7 @@ def main() -> None:
         },
     }
     print(json.dumps(result, indent=2))
-    if not args.quick:
-        args.out.write_text(json.dumps(result, indent=2) + "\n")
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
 
 
 if __name__ == "__main__":

