@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from newsdesk.index.chunking import sentences
 from newsdesk.index.claims import Passage, Vocabulary, answers_kind, conflict, content_words, names
 from newsdesk.index.embeddings import MiniLMEmbedding
 from newsdesk.index.retrieve import Hit
+from newsdesk.index.sentences import sentences
 
 log = logging.getLogger(__name__)
 

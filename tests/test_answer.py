@@ -199,7 +199,7 @@ def test_prompt_placeholders_are_all_filled(app: Newsdesk) -> None:
 def test_the_command_line_builds_a_missing_index_on_first_ask(
     make_app: MakeApp, tmp_path: Path
 ) -> None:
-    """A convenience of the CLI; the Python API builds only when asked (tests/test_api.py)."""
+    """A convenience of the CLI; the Python API builds only when asked (tests/test_app.py)."""
     from newsdesk.index.cli import ready_engine
 
     app = make_app(data_dir=tmp_path / "fresh")
