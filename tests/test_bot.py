@@ -492,6 +492,28 @@ async def test_a_thread_conversation_survives_a_restart(
     assert f"Earlier in this conversation the user asked: {POWELL}" in fake.history[1][1]["content"]
 
 
+async def test_slash_ask_in_a_bot_thread_continues_its_conversation(
+    bot: NewsdeskBot, fake: FakeBackend
+) -> None:
+    """Mentions, follow-ups and /ask are one flow: /ask inside the thread is a follow-up."""
+    fake.enqueue("Powell was keen to outline the stance of the Europeans [1].")
+    await dpytest.message(f"<@{bot.user.id}> {POWELL}")  # type: ignore[union-attr]
+    await settle(bot)
+    thread = next(sent()).channel
+    list(sent())
+    fake.enqueue("Downing Street informed the FT that it is normal to talk to Russia [1].")
+    it = interaction(bot, user_id=2)
+    it.channel = thread
+    await slash(bot, "ask", it, question="and what did Downing Street say?")
+    assert f"Earlier in this conversation the user asked: {POWELL}" in fake.history[1][1]["content"]
+    turns = bot.conversations.turns(bot.thread_key(thread.id))
+    assert [t.question for t in turns] == [POWELL, "and what did Downing Street say?"]
+    elsewhere = interaction(bot, user_id=3)
+    fake.enqueue("Powell was keen to outline the stance of the Europeans [1].")
+    await slash(bot, "ask", elsewhere, question=POWELL)
+    assert "Earlier in this conversation" not in fake.history[2][1]["content"]
+
+
 async def test_new_forgets_the_thread_conversation(bot: NewsdeskBot, fake: FakeBackend) -> None:
     fake.enqueue("Powell was keen to outline the stance of the Europeans [1].")
     await dpytest.message(f"<@{bot.user.id}> {POWELL}")  # type: ignore[union-attr]
