@@ -99,12 +99,20 @@ def content_words(text: str) -> set[str]:
 
 
 def names(text: str) -> set[str]:
-    """Capitalised words and two-letter acronyms (UK, EU) that are not sentence-initial: the
-    names a claim is about."""
+    """Capitalised words and two-letter acronyms (UK, EU) that are not sentence-initial, and
+    a sentence-initial word in speaker position ("Peskov said …"): the names a claim is about."""
+    text = _undot(text)
     found = set()
-    for match in re.finditer(r"(?<![.!?]\s)(?<!^)\b(?:[A-Z][a-zA-Z]{2,}|[A-Z]{2}\b)", _undot(text)):
+    for match in re.finditer(r"(?<![.!?]\s)(?<!^)\b(?:[A-Z][a-zA-Z]{2,}|[A-Z]{2}\b)", text):
         found.add(match.group().lower())
+    found |= {m.group(1).lower() for m in _INITIAL_SPEAKER.finditer(text)}
     return found - STOP
+
+
+_INITIAL_SPEAKER = re.compile(
+    r"(?:^|(?<=[.!?]\s))\s*([A-Z][a-z]{2,})\s+(?:said|says|told|added|stated|announced|"
+    r"claimed|warned|insisted|argued|denied|confirmed|wrote)\b"
+)
 
 
 def _undot(text: str) -> str:

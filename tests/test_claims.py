@@ -183,6 +183,17 @@ def test_who_said_it_must_be_who_the_passage_says_said_it() -> None:
     assert conflict(right, cited(PESKOV_STATED), question) is None
 
 
+def test_a_speaker_at_the_start_of_a_claim_is_a_name_it_must_share_with_its_passage() -> None:
+    """Sentence-initial words are not names, except in speaker position: "Powell said …"
+    puts Peskov's words in Powell's mouth, whatever the question asked."""
+    wrong = "Peskov said Powell had not been in contact with Ushakov in recent months."
+    assert conflict(wrong, cited(CONTACT)) == "names not in the passage"
+    right = "The FT reported that Powell had not been in contact with Ushakov in recent months."
+    assert conflict(right, cited(CONTACT)) is None
+    unnamed = "He said Powell had not been in contact with Ushakov in recent months."
+    assert conflict(unnamed, cited(CONTACT)) is None
+
+
 def test_a_passage_that_never_names_the_attribute_asked_for_does_not_give_it() -> None:
     # Qwen's slip on the capitals: the largest city given as the capital, citing it faithfully
     zurich = "Zürich is the largest city in Switzerland and the capital of the canton of Zürich."
