@@ -2,8 +2,10 @@
 
 `newsdesk ask` is run as a new process `--runs` times over the sample articles (indexed once
 beforehand) with the default model: the wall time against the answer's own `timings_ms.total`
-gives the start-up overhead. A worker process then times the phases of the same command one
-by one (interpreter, imports, opening the index, loading the model, the answer). Medians.
+gives the start-up overhead. Each run is paired with one that starts without the prompt state
+an earlier process saved (data dir `prompt-state/`), so the two compare as a ratio. A worker
+process then times the phases of the same command one by one (interpreter, imports, opening
+the index, loading the model, the answer). Medians.
 
     .venv/bin/python bench/startup.py            # default model, 5 runs
     .venv/bin/python bench/startup.py --quick    # the smoke run of the tests: extractive, 1 run
@@ -105,8 +107,13 @@ def main() -> None:
             env=child_env(), check=True, capture_output=True,
         )  # fmt: skip
         whole(root, backend)  # warm the page cache: every run below reads files from memory
-        walls, owns, phases = [], [], []
+        walls, owns, phases, cold_walls, cold_owns = [], [], [], [], []
         for _ in range(runs):
+            # Without the prompt state an earlier process saved, then with it (the default).
+            shutil.rmtree(root / "data" / "prompt-state", ignore_errors=True)
+            wall, own = whole(root, backend)
+            cold_walls.append(wall)
+            cold_owns.append(own)
             wall, own = whole(root, backend)
             walls.append(wall)
             owns.append(own)
@@ -124,6 +131,13 @@ def main() -> None:
         "whole_process_s": p50(walls),
         "answer_own_s": p50(owns),
         "overhead_s": p50([w - o for w, o in zip(walls, owns, strict=True)]),
+        "without_prompt_state": {
+            "whole_process_s": p50(cold_walls),
+            "answer_own_s": p50(cold_owns),
+        },
+        "whole_process_ratio_with_to_without_prompt_state": round(
+            p50([w / c for w, c in zip(walls, cold_walls, strict=True)]), 3
+        ),
         "phases_s": {
             "interpreter": p50(python),
             **{k.removesuffix("_s"): p50([p[k] for p in phases]) for k in phases[0]},

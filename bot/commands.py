@@ -57,8 +57,10 @@ class MessageReply:
         self._placeholder = await self.target.send(LOOKING, allowed_mentions=NO_MENTIONS)
 
     async def edit(self, **message: Any) -> None:
-        assert self._placeholder is not None, "start() first"
-        await self._placeholder.edit(**message)
+        if self._placeholder is None:  # the placeholder could not be sent: say it anew
+            self._placeholder = await self.target.send(**message)
+        else:
+            await self._placeholder.edit(**message)
 
     async def send(self, **message: Any) -> None:
         await self.target.send(**message)

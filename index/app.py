@@ -12,12 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dotenv import load_dotenv
 
 from newsdesk.index.answer import Answer, Engine
-from newsdesk.index.build import Builder, BuildStats
 from newsdesk.index.catalog import Catalog
 from newsdesk.index.config import Settings
 from newsdesk.index.conversation import Turn
@@ -27,6 +26,9 @@ from newsdesk.index.interfaces import NewsdeskQueryEngine, NewsdeskRetriever
 from newsdesk.index.llm import Backend, make_backend
 from newsdesk.index.retrieve import Filters, Retriever
 from newsdesk.index.store import Store, make_client
+
+if TYPE_CHECKING:
+    from newsdesk.index.build import BuildStats
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +110,8 @@ class Newsdesk:
         self, *, full: bool = False, progress: bool = False, lock_wait: float = 0.0
     ) -> BuildStats:
         """Bring the index in step with the articles dir (see `index.build`)."""
+        from newsdesk.index.build import Builder  # the write path: loaded when writing
+
         builder = Builder(
             self.store,
             self.catalog,

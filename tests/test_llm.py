@@ -13,7 +13,7 @@ from newsdesk.index.app import Newsdesk
 from newsdesk.index.cli import cli
 from newsdesk.index.config import Settings
 from newsdesk.index.errors import BackendUnavailable, ConfigError
-from newsdesk.index.llm import LlamaCpp, Ollama, OpenAI, make_backend
+from newsdesk.index.llm import LlamaCpp, Message, Ollama, OpenAI, make_backend
 
 from fakes import LLMServer
 from support import SMOLLM
@@ -60,6 +60,36 @@ def test_end_to_end_with_the_real_small_model(make_app: MakeApp, smollm: LlamaCp
     for c in answer.citations:  # whatever the tiny model says, citations are verbatim
         assert c.quote in (text(c.doc_id) or "")
     assert answer.answered == bool(answer.citations)
+
+
+def test_the_evaluated_prompt_outlives_the_process(tmp_path: Path) -> None:
+    """The first answer saves llama.cpp's state; a new model object (as in the next
+    `newsdesk ask`) restores it and answers another question exactly as a fresh one does."""
+    system = {"role": "system", "content": "You answer from the evidence in one sentence."}
+
+    def asked(question: str) -> list[Message]:
+        return [system, {"role": "user", "content": f"Evidence: [1] {question}"}]
+
+    first = LlamaCpp(SMOLLM, context=2048, state_dir=tmp_path)
+    assert first.state is not None and not first.state.exists()
+    "".join(first.stream(asked("The ferry strike ended on Monday."), 16))
+    assert first.state.is_file() and list(tmp_path.iterdir()) == [first.state]
+
+    restored = LlamaCpp(SMOLLM, context=2048, state_dir=tmp_path)
+    assert restored._llm.n_tokens > 0, "the saved prompt is in the new model's cache"
+    fresh = LlamaCpp(SMOLLM, context=2048)
+    question = asked("Prices rose by four percent in March.")
+    assert "".join(restored.stream(question, 16)) == "".join(fresh.stream(question, 16))
+
+
+def test_a_damaged_prompt_state_is_ignored(tmp_path: Path) -> None:
+    first = LlamaCpp(SMOLLM, context=2048, state_dir=tmp_path)
+    assert first.state is not None
+    first.state.write_bytes(b"not a llama.cpp session")
+    again = LlamaCpp(SMOLLM, context=2048, state_dir=tmp_path)
+    assert again._llm.n_tokens == 0
+    messages: list[Message] = [{"role": "user", "content": "Say yes."}]
+    assert "".join(again.stream(messages, 4)).strip()
 
 
 def test_a_missing_model_file_is_a_clear_error(tmp_path: Path) -> None:
