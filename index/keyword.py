@@ -45,8 +45,10 @@ class KeywordIndex:
     words: list[str]  # every distinct lower-case word, for spelling correction
     _known: set[str] = field(init=False, repr=False)
     _by_initial: dict[str, list[str]] = field(init=False, repr=False)
+    outlets: dict[str, str] = field(init=False, repr=False)  # casefolded -> as the articles say
 
     def __post_init__(self) -> None:
+        self.outlets = {m["source_key"]: m["source"] for m in self.metadatas if m.get("source")}
         self._known = set(self.words)
         self._by_initial = {}
         for word in self.words:

@@ -26,6 +26,7 @@ from newsdesk.index.store import Store
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant
 CANDIDATES = 20  # per retriever, before fusion
+MAX_OUTLETS_SHOWN = 12  # in the error for an outlet no article comes from
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,15 @@ class Retriever:
     ) -> list[Hit]:
         if not keyword.ids:
             raise IndexNotBuilt()
+        if filters.source and filters.source.casefold() not in keyword.outlets:
+            known = sorted(keyword.outlets.values(), key=str.casefold)
+            shown = ", ".join(known[:MAX_OUTLETS_SHOWN]) + (
+                ", …" if len(known) > MAX_OUTLETS_SHOWN else ""
+            )
+            raise BadQuestion(
+                f"no articles from {filters.source!r}; the outlets are {shown or 'not known'}",
+                field="source",
+            )
         found: dict[str, dict[str, Any]] = {}
         retriever = self._index.as_retriever(similarity_top_k=CANDIDATES, filters=filters.llama())
         dense = retriever.retrieve(query) if mode != "keyword" else []

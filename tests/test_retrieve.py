@@ -211,8 +211,11 @@ def test_a_source_filter_keeps_only_that_outlet(
     assert set(docs(everything)) - {CALIBER}, "unfiltered, other articles answer too"
     _, hits = retriever.search(question, 10, Filters(source="caliber.AZ"), mode=mode)
     assert docs(hits) == [CALIBER] * chunks.count(CALIBER), "all its chunks, none else"
-    _, none = retriever.search(question, 10, Filters(source="Reuters"), mode=mode)
-    assert none == []
+    with pytest.raises(
+        BadQuestion, match=r"^no articles from 'Reuters'; the outlets are Caliber\.az$"
+    ) as raised:
+        retriever.search(question, 10, Filters(source="Reuters"), mode=mode)
+    assert raised.value.field == "source", "an outlet no article comes from is said, not empty"
 
 
 @pytest.mark.parametrize("mode", MODES)
