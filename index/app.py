@@ -126,17 +126,20 @@ class Newsdesk:
     def engine(self, backend: str | None = None) -> Engine:
         """A query engine over the index, answering with `backend` (default: the injected or
         configured one). Raises `IndexNotBuilt` when there is nothing to answer from."""
-        if not self.is_built():
-            raise IndexNotBuilt(self.settings.articles_dir)
-        retriever = Retriever(self.store, self.embedder, self.settings.data_dir)
         chosen = self.backend(backend) if backend or self._backend is None else self._backend
         return Engine(
-            retriever,
+            self.retriever(),
             self.embedder,
             chosen,
             top_k=self.settings.top_k,
             max_question_chars=self.settings.max_question_chars,
         )
+
+    def retriever(self) -> Retriever:
+        """The hybrid retriever alone (no model is loaded). Raises `IndexNotBuilt`."""
+        if not self.is_built():
+            raise IndexNotBuilt(self.settings.articles_dir)
+        return Retriever(self.store, self.embedder, self.settings.data_dir)
 
     @cached_property
     def _engine(self) -> Engine:
@@ -157,7 +160,7 @@ class Newsdesk:
     ) -> NewsdeskRetriever:
         """The hybrid retriever as a LlamaIndex `BaseRetriever` (`NodeWithScore` results)."""
         return NewsdeskRetriever(
-            self._engine.retriever, top_k=similarity_top_k or self.settings.top_k, filters=filters
+            self.retriever(), top_k=similarity_top_k or self.settings.top_k, filters=filters
         )
 
     def as_query_engine(self, *, filters: Filters | None = None) -> NewsdeskQueryEngine:

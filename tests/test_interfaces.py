@@ -43,6 +43,7 @@ def test_as_retriever_is_a_llamaindex_retriever(
     desk.build()
     retriever = desk.as_retriever(similarity_top_k=3)
     assert isinstance(retriever, BaseRetriever)
+    assert "_engine" not in desk.__dict__, "a retriever loads no model"
     nodes = retriever.retrieve("Peskov on the conversation with Powell")
     assert len(nodes) == 3 and all(isinstance(n, NodeWithScore) for n in nodes)
     assert nodes[0].score is not None and nodes[0].score >= nodes[-1].score  # type: ignore[operator]
