@@ -118,20 +118,28 @@ def select(
         best = max(remaining, key=gain)
         remaining.remove(best)
         score, hit, text = scored[best]
-        twin = next((e for e in chosen if _same(e, hit, text)), None)
-        if twin is not None:
-            if hit.meta["doc_id"] != twin.doc_id and hit.meta["doc_id"] not in twin.also:
-                twin.also.append(str(hit.meta["doc_id"]))
-            continue
-        if any(text in e.quote or e.quote in text for e in chosen):
+        if _reprint(chosen, hit, text) or any(text in e.quote or e.quote in text for e in chosen):
             continue
         chosen.append(Evidence(len(chosen) + 1, text, hit, score))
         chosen_vectors.append(vectors[best + 1])
+    for k in remaining:  # reprints of what was chosen, among what was not
+        _reprint(chosen, scored[k][1], scored[k][2])
     if wants_cause:  # the reason first (if it is about the question): small models use [1]
         chosen.sort(key=lambda e: not (CAUSAL.search(e.quote) and e.score >= MIN_RELEVANCE))
         for n, e in enumerate(chosen, 1):
             e.n = n
     return chosen
+
+
+def _reprint(chosen: list[Evidence], hit: Hit, text: str) -> bool:
+    """Whether `text` of `hit` is a chosen statement as another outlet carries it; if so, that
+    outlet's article is noted in the statement's `also`."""
+    twin = next((e for e in chosen if _same(e, hit, text)), None)
+    if twin is None:
+        return False
+    if str(hit.meta["doc_id"]) not in twin.also:
+        twin.also.append(str(hit.meta["doc_id"]))
+    return True
 
 
 def _same(evidence: Evidence, hit: Hit, text: str) -> bool:

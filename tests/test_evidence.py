@@ -152,6 +152,10 @@ def test_a_statement_two_outlets_carry_is_chosen_once_naming_the_other(
     assert {evidence[0].doc_id, *evidence[0].also} == {CALIBER, "reprint_caliber"}
     for e in evidence:
         assert e.doc_id not in e.also
+        if e.doc_id in (CALIBER, "reprint_caliber"):
+            assert e.also == [({CALIBER, "reprint_caliber"} - {e.doc_id}).pop()], (
+                "every statement of the story names the other outlet, not only the first"
+            )
 
 
 # -- "why": the cause first, and an answer must give it ---------------------------------------
