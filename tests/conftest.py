@@ -86,6 +86,25 @@ def embedder() -> MiniLMEmbedding:
     return MiniLMEmbedding()
 
 
+@pytest.fixture(scope="module")
+def sample(
+    tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedding
+) -> Iterator[Newsdesk]:
+    """The sample articles indexed once per test module, answering extractively, for tests
+    that only read the index (a test that changes one works on a copy or uses `make_app`)."""
+    with pytest.MonkeyPatch.context() as env:
+        for name in list(os.environ):
+            if name.startswith(("NEWSDESK_", "CHROMA_", "DISCORD_")):
+                env.delenv(name)
+        settings = Settings(
+            articles_dir=SAMPLE, data_dir=tmp_path_factory.mktemp("sample"), llm="extractive"
+        )
+        desk = Newsdesk(settings, embedder=embedder)
+        desk.build()
+    yield desk
+    desk.close()
+
+
 @pytest.fixture
 def articles(tmp_path: Path) -> Path:
     """A copy of the sample corpus that a test may change."""

@@ -108,6 +108,17 @@ async def fresh(message: discord.Message) -> discord.Message:
     return message
 
 
+async def answered_thread(bot: NewsdeskBot, fake: FakeBackend) -> discord.Thread:
+    """Mention the bot with POWELL and return the thread its answer went to."""
+    fake.enqueue("Powell was keen to outline the stance of the Europeans [1].")
+    await dpytest.message(f"<@{bot.user.id}> {POWELL}")  # type: ignore[union-attr]
+    await settle(bot)
+    thread = next(sent()).channel
+    list(sent())
+    assert isinstance(thread, discord.Thread)
+    return thread
+
+
 async def settle(bot: NewsdeskBot) -> None:
     await dpytest.run_all_events()
     for _ in range(200):
@@ -475,11 +486,7 @@ async def test_a_thread_never_shows_a_sentence_the_checks_dropped(
 async def test_a_thread_conversation_survives_a_restart(
     bot: NewsdeskBot, fake: FakeBackend, app: Newsdesk
 ) -> None:
-    fake.enqueue("Powell was keen to outline the stance of the Europeans [1].")
-    await dpytest.message(f"<@{bot.user.id}> {POWELL}")  # type: ignore[union-attr]
-    await settle(bot)
-    thread = next(sent()).channel
-    list(sent())
+    thread = await answered_thread(bot, fake)
     bot.conversations.close()
     # a new process: a new bot over the same data dir, nothing carried in memory
     restarted = NewsdeskBot(desk=app, engine=bot.engine)
@@ -496,11 +503,7 @@ async def test_slash_ask_in_a_bot_thread_continues_its_conversation(
     bot: NewsdeskBot, fake: FakeBackend
 ) -> None:
     """Mentions, follow-ups and /ask are one flow: /ask inside the thread is a follow-up."""
-    fake.enqueue("Powell was keen to outline the stance of the Europeans [1].")
-    await dpytest.message(f"<@{bot.user.id}> {POWELL}")  # type: ignore[union-attr]
-    await settle(bot)
-    thread = next(sent()).channel
-    list(sent())
+    thread = await answered_thread(bot, fake)
     fake.enqueue("Downing Street informed the FT that it is normal to talk to Russia [1].")
     it = interaction(bot, user_id=2)
     it.channel = thread
@@ -515,11 +518,7 @@ async def test_slash_ask_in_a_bot_thread_continues_its_conversation(
 
 
 async def test_new_forgets_the_thread_conversation(bot: NewsdeskBot, fake: FakeBackend) -> None:
-    fake.enqueue("Powell was keen to outline the stance of the Europeans [1].")
-    await dpytest.message(f"<@{bot.user.id}> {POWELL}")  # type: ignore[union-attr]
-    await settle(bot)
-    thread = next(sent()).channel
-    list(sent())
+    thread = await answered_thread(bot, fake)
     key = bot.thread_key(thread.id)
     assert bot.conversations.turns(key)
     it = interaction(bot)

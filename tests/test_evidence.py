@@ -4,16 +4,13 @@ supports. Real retrieval over the sample articles (indexed once for the module).
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from newsdesk.index.answer import Dropped, Engine
 from newsdesk.index.app import Newsdesk
-from newsdesk.index.config import Settings
-from newsdesk.index.embeddings import MiniLMEmbedding
 from newsdesk.index.evidence import (
     CAUSAL,
     MAX_EVIDENCE,
@@ -31,7 +28,6 @@ from newsdesk.index.evidence import (
 )
 
 from fakes import FakeBackend
-from support import SAMPLE
 
 MakeApp = Callable[..., Newsdesk]
 
@@ -50,20 +46,8 @@ POLITICO = "Speaking to POLITICO on January 15, UK Foreign Secretary Yvette Coop
 
 
 @pytest.fixture(scope="module")
-def desk(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedding) -> Iterator[Newsdesk]:
-    """The sample articles, indexed once: choosing evidence only reads the index."""
-    root = tmp_path_factory.mktemp("evidence")
-    shutil.copytree(SAMPLE, root / "articles")
-    settings = Settings(articles_dir=root / "articles", data_dir=root / "data", llm="extractive")
-    desk = Newsdesk(settings, embedder=embedder)
-    desk.build()
-    yield desk
-    desk.close()
-
-
-@pytest.fixture(scope="module")
-def engine(desk: Newsdesk) -> Engine:
-    return desk.engine()
+def engine(sample: Newsdesk) -> Engine:
+    return sample.engine()
 
 
 def chosen(engine: Engine, question: str, limit: int = MAX_EVIDENCE) -> list[Evidence]:
@@ -220,9 +204,9 @@ def test_only_why_questions_with_a_cause_in_their_evidence_ask_for_one(engine: E
     assert gives_reason("Why did Cooper say that?", "Cooper said it.", cooper)
 
 
-def test_a_why_answer_that_only_restates_the_question_is_not_accepted(desk: Newsdesk) -> None:
+def test_a_why_answer_that_only_restates_the_question_is_not_accepted(sample: Newsdesk) -> None:
     """The engine drops the sentence that gives no reason and quotes the cause instead."""
-    e = desk.engine()
+    e = sample.engine()
     query, hits = e.search(POWELL)
     peskov = one(select(query, hits, e.embedder), PESKOV).n
     e.backend = FakeBackend().enqueue(

@@ -8,7 +8,7 @@ import os
 import re
 import shutil
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -26,25 +26,6 @@ MakeApp = Callable[..., Newsdesk]
 KREMLIN = "000_a6a0d073fde4603f"
 CALIBER = "003_82cedb1ca88c2249"
 ZANZIBAR = "Zanzibar ferry strike ends\n\nThe Zanzibar ferry strike ended on Monday."
-
-
-@pytest.fixture(scope="module")
-def sample(
-    tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedding
-) -> Iterator[Newsdesk]:
-    """The sample articles indexed once for the module; tests that change an index work on a
-    copy (`copy_of`)."""
-    with pytest.MonkeyPatch.context() as env:
-        for name in list(os.environ):
-            if name.startswith(("NEWSDESK_", "CHROMA_", "DISCORD_")):
-                env.delenv(name)
-        settings = Settings(
-            articles_dir=SAMPLE, data_dir=tmp_path_factory.mktemp("data"), llm="extractive"
-        )
-        desk = Newsdesk(settings, embedder=embedder)
-        desk.build()
-    yield desk
-    desk.close()
 
 
 def copy_of(sample: Newsdesk, data: Path) -> Store:

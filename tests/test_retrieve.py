@@ -3,8 +3,7 @@ alone, misspellings corrected, and the source and date filters."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,32 +15,12 @@ from newsdesk.index.errors import BadQuestion, IndexNotBuilt
 from newsdesk.index.retrieve import CANDIDATES, RRF_K, Filters, Hit, Retriever
 from newsdesk.index.store import Store, make_client
 
-from support import SAMPLE
-
 KREMLIN = "000_a6a0d073fde4603f"  # Powell's call to Ushakov
 LONDON = "001_680bcb4019dc53cb"  # the Kremlin welcomes European dialogue, London refuses
 INSIDER = "002_1436df419da835d7"  # secret US–Russia talks; the NSC denies a back channel
 CALIBER = "003_82cedb1ca88c2249"  # Yvette Cooper; the only dated article, with its outlet
 POWELL = "Why did the Powell–Ushakov call fail?"
 MODES = ["hybrid", "dense", "keyword"]
-
-
-@pytest.fixture(scope="module")
-def sample(
-    tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedding
-) -> Iterator[Newsdesk]:
-    """The sample articles indexed once for the module: searching leaves the index as it is."""
-    with pytest.MonkeyPatch.context() as env:
-        for name in list(os.environ):
-            if name.startswith(("NEWSDESK_", "CHROMA_", "DISCORD_")):
-                env.delenv(name)
-        settings = Settings(
-            articles_dir=SAMPLE, data_dir=tmp_path_factory.mktemp("data"), llm="extractive"
-        )
-        desk = Newsdesk(settings, embedder=embedder)
-        desk.build()
-    yield desk
-    desk.close()
 
 
 @pytest.fixture(scope="module")
