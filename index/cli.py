@@ -84,7 +84,7 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(_COMMON):
         command = option(command)
     for param in command.__click_params__:  # type: ignore[attr-defined]
-        param.expose_value, param.callback, param.is_eager = False, _remember, True
+        param.expose_value, param.callback = False, _remember
     return command
 
 
@@ -124,7 +124,7 @@ def ready_engine(desk: Newsdesk, backend: str | None = None) -> Engine:
     if not desk.is_built():
         articles = desk.settings.articles_dir
         if not articles.is_dir():
-            raise IndexNotBuilt(articles, f"no index yet and no articles directory at {articles}")
+            raise IndexNotBuilt(articles, "no index yet and no articles directory")
         logging.getLogger(__name__).info("no index yet: building it from %s", articles)
         desk.build(progress=sys.stderr.isatty(), lock_wait=600)
     return desk.engine(backend)

@@ -127,16 +127,15 @@ class LlamaCpp:
         if state_dir is not None:
             stat = path.stat()
             self.state = state_dir / f"{path.stem}-{stat.st_size}-{stat.st_mtime_ns}-{context}.bin"
-            self._restore()
+            self._restore(self.state)
 
-    def _restore(self) -> None:
+    def _restore(self, state: Path) -> None:
         """Load the prompt an earlier process evaluated; anything unusable: start empty."""
         import ctypes
 
         import llama_cpp
 
-        assert self.state is not None
-        if not self.state.is_file():
+        if not state.is_file():
             return
         llm = self._llm
         capacity = llm.n_ctx()
@@ -144,9 +143,9 @@ class LlamaCpp:
         count = ctypes.c_size_t(0)
         # llama.cpp's own session file: the KV cache and its tokens, checked on load.
         if not llama_cpp.llama_state_load_file(
-            llm._ctx.ctx, str(self.state).encode(), tokens, capacity, ctypes.byref(count)
+            llm._ctx.ctx, str(state).encode(), tokens, capacity, ctypes.byref(count)
         ):
-            log.info("the saved prompt state %s is unusable; evaluating afresh", self.state.name)
+            log.info("the saved prompt state %s is unusable; evaluating afresh", state.name)
             llm.reset()
             return
         llm.input_ids[: count.value] = tokens[: count.value]
