@@ -9,39 +9,23 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
 
+from newsdesk.index import pages, wire
 from newsdesk.index.errors import ArticleError
 
 log = logging.getLogger(__name__)
 
-SUFFIXES = (".txt", ".md", ".html", ".htm")
+HTML = (".html", ".htm")
+SUFFIXES = (".txt", ".md", *HTML)
 MAX_ARTICLE_BYTES = 2_000_000
+EXTRACTOR_VERSION = "2"  # trafilatura for pages, wire datelines for text
 MAX_FURNITURE_CHARS = 300  # boilerplate lines are short: 74 chars at most in articles/
-
-_MONTHS = (
-    "January|February|March|April|May|June|July|August|September|October|November|December|"
-    "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
-)
-_TIME = r"(?:,?\s+(?:at\s+)?(?P<time>\d{1,2}:\d{2})(?:\s*(?:GMT|UTC|CET|MSK))?)?"
-# A line that is only a date (and maybe a time): "16 January 2026 11:37", "July 27, 2023".
-_DATE_LINES = [
-    re.compile(rf"(?P<d>\d{{1,2}})\s+(?P<m>{_MONTHS})\.?\s+(?P<y>\d{{4}}){_TIME}", re.I),
-    re.compile(rf"(?P<m>{_MONTHS})\.?\s+(?P<d>\d{{1,2}}),?\s+(?P<y>\d{{4}}){_TIME}", re.I),
-    re.compile(r"(?P<y>\d{4})-(?P<mm>\d{2})-(?P<d>\d{2})(?:[T ](?P<time>\d{2}:\d{2})(?::\d{2})?)?"),
-]
-_BYLINE = re.compile(
-    r"(?:By|Written by|Author:)\s+(?P<name>[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3})"
-)
-_COPYRIGHT = re.compile(
-    r"(?:(?P<a>[\w.-]+(?:\s[\w.-]+)?)\s*©|©\s*(?:\d{4}\s+)?(?P<b>[A-Z][\w.-]+))"
-)
-_DOMAIN = re.compile(r"[A-Za-z][\w-]*\.(?:az|com|net|org|ru|uk|co\.uk|info|news|io|de|fr|tv)", re.I)
 
 # Lines that are page furniture wherever they stand (matched against the whole line).
 _FURNITURE = re.compile(
@@ -51,10 +35,14 @@ _FURNITURE = re.compile(
     r"read more|related|related articles|comments?|tags?|home|back to top)"
     r"|views?:?\s*\d+|\d+\s+views?|follow us on \w+|share[- ].*|.*share it on social media.*"
     r"|.*all rights reserved.*|.*©.*|any use of materials.*|.*hyperlink to .*"
-    r"|what are you looking for\s*\??|[^\w\s]*|(?=.{1,40}$)[^A-Za-z]*",
+    r"|(?:last )?updated:?\s.{0,40}|(?:source|sources):\s*-?.{0,50}"
+    r"|what are you looking for\s*\??|[^\w\s]*"
+    r"|(?=.{1,40}$)[^A-Za-z\s]*(?:\s[^A-Za-z\s]*)?",  # "12:30", "Главная": not a headline
     re.I,
 )
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*(?:\s*\([^)]{1,12}\))?$")
+_DECLARED_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]{2,30})""", re.I)
+HEADER_LINES = 4  # a date line or byline stands among the first lines after the title
 
 
 @dataclass(frozen=True)
@@ -88,29 +76,50 @@ def file_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def load(path: Path, data: bytes | None = None) -> Article:
-    """Read and clean one article. Raises ArticleError when the file cannot be used."""
+def load(path: Path, data: bytes | None = None, *, max_bytes: int = MAX_ARTICLE_BYTES) -> Article:
+    """Read and clean one article file. Raises ArticleError when the file cannot be used."""
     if data is None:
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise ArticleError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    if len(data) > MAX_ARTICLE_BYTES:
-        raise ArticleError(f"{path}: {len(data):,} bytes is over the {MAX_ARTICLE_BYTES:,} limit")
-    raw = _decode(path, data)
+    return parse(path, data, reference=_mtime(path), max_bytes=max_bytes)
+
+
+def parse(
+    path: Path,
+    data: bytes,
+    *,
+    reference: datetime | None = None,
+    url: str | None = None,
+    charset: str | None = None,
+    max_bytes: int = MAX_ARTICLE_BYTES,
+) -> Article:
+    """Clean one article's bytes; `path`'s suffix says the format (.html, .md, .txt).
+
+    `reference` is when the copy was saved (a `fetched` in the front matter wins): it dates a
+    wire dateline without a year. `url` and `charset` are what a fetch learnt about a page."""
+    if len(data) > max_bytes:
+        raise ArticleError(f"{path}: {len(data):,} bytes is over the {max_bytes:,} limit")
+    raw = _decode(path, data, charset)
     meta, raw = _front_matter(raw)
-    if path.suffix.lower() in (".html", ".htm"):
-        lines, title, found = _html_lines(raw)
+    reference = _fetched(meta) or reference
+    front_title = _str_or_none(meta.get("title"))
+    found: dict[str, str] = {}
+    if path.suffix.lower() in HTML:
+        page = pages.extract(raw, url=_str_or_none(meta.get("url")) or url)
+        title, paragraphs = page.title, page.paragraphs
+        found = {k: v for k, v in vars(page).items() if isinstance(v, str) and v}
+        wire_found = _wire_metadata(paragraphs[:1], [], reference)
+        found |= {k: v for k, v in wire_found.items() if k not in found}
     else:
-        lines, title, found = (
+        lines, title = (
             _markdown_lines(raw)
             if path.suffix.lower() == ".md"
-            else ([_fold(line) for line in raw.splitlines()], None, {})
+            else ([_fold(line) for line in raw.splitlines()], None)
         )
-    front_title = _str_or_none(meta.get("title"))
-    # A title in the front matter means the body's first line is text, not a headline.
-    title, paragraphs, detected = _clean_lines(lines, title or front_title)
-    detected.update({k: v for k, v in found.items() if v})
+        # A title in the front matter means the body's first line is text, not a headline.
+        title, paragraphs, found = _clean_lines(lines, title or front_title, reference)
     title = front_title or title or ""
     if not paragraphs and not title:
         raise ArticleError(f"{path}: no article text")
@@ -120,10 +129,10 @@ def load(path: Path, data: bytes | None = None) -> Article:
         path=str(path),
         title=title or paragraphs[0][:80],
         text=text,
-        source=_str_or_none(meta.get("source")) or detected.get("source"),
-        url=_str_or_none(meta.get("url")) or detected.get("url"),
-        published=_iso(meta.get("published")) or detected.get("published"),
-        byline=_str_or_none(meta.get("byline") or meta.get("author")) or detected.get("byline"),
+        source=_str_or_none(meta.get("source")) or found.get("source"),
+        url=_str_or_none(meta.get("url")) or found.get("url") or url,
+        published=_iso(meta.get("published")) or found.get("published"),
+        byline=_str_or_none(meta.get("byline") or meta.get("author")) or found.get("byline"),
         file_hash=file_hash(data),
     )
 
@@ -140,23 +149,29 @@ def load_all(articles_dir: Path) -> Iterator[Article]:
 # -- decoding and front matter ------------------------------------------------------------
 
 
-def _decode(path: Path, data: bytes) -> str:
+def _decode(path: Path, data: bytes, charset: str | None = None) -> str:
     if not data.strip():
         raise ArticleError(f"{path}: empty file")
     if b"\x00" in data[:8192]:
         raise ArticleError(f"{path}: binary file")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Older news archives (BBC's among them) are Latin-1/cp1252.
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError as exc:
-            raise ArticleError(f"{path}: not UTF-8 or Latin-1 text") from exc
+    # The charset a server sent, UTF-8, the charset a page declares, then the cp1252 of older
+    # news archives (BBC's among them).
+    declared = _DECLARED_CHARSET.search(data[:4096]) if path.suffix.lower() in HTML else None
+    encodings = [charset, "utf-8-sig", declared[1].decode("ascii") if declared else None, "cp1252"]
+    text = next((t for e in encodings if e and (t := _try_decode(data, e)) is not None), None)
+    if text is None:
+        raise ArticleError(f"{path}: not UTF-8 or Latin-1 text")
     controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f")
     if controls > len(text) // 100:
         raise ArticleError(f"{path}: binary file")
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _try_decode(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
 
 
 def _front_matter(raw: str) -> tuple[dict[str, object], str]:
@@ -180,20 +195,43 @@ def _str_or_none(value: object) -> str | None:
 
 
 def _iso(value: object) -> str | None:
+    """ISO 8601 to the minute; a UTC offset stays, so the outlet's calendar date is the date."""
     if value is None:
         return None
     if isinstance(value, datetime):
         return value.isoformat(timespec="minutes")
     text = str(value).strip()
-    try:  # ISO 8601 with a time zone: keep UTC, to the minute
-        parsed = datetime.fromisoformat(text)
-        if parsed.tzinfo is not None:
-            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    try:
+        parsed = _fromiso(text)
         if len(text) > 10:
             return parsed.isoformat(timespec="minutes")
     except ValueError:
         pass
-    return _parse_date(text) or text or None
+    return wire.date_line(text) or text or None
+
+
+def _fromiso(text: str) -> datetime:
+    return datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+
+
+def _fetched(meta: dict[str, object]) -> datetime | None:
+    """When the copy was fetched (`newsdesk add` and feeds write it), in UTC."""
+    fetched = meta.get("fetched")
+    if fetched is None:
+        return None
+    try:
+        stamp = fetched if isinstance(fetched, datetime) else _fromiso(str(fetched))
+    except ValueError:
+        return None
+    return stamp.astimezone(UTC).replace(tzinfo=None) if stamp.tzinfo else stamp
+
+
+def _mtime(path: Path) -> datetime | None:
+    """When the file was last written, in UTC: a saved wire story's best date reference."""
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
+    except OSError:
+        return None
 
 
 # -- format-specific line extraction --------------------------------------------------------
@@ -203,7 +241,7 @@ def _fold(line: str) -> str:
     return " ".join(line.split())
 
 
-def _markdown_lines(raw: str) -> tuple[list[str], str | None, dict[str, str]]:
+def _markdown_lines(raw: str) -> tuple[list[str], str | None]:
     lines, title = [], None
     for line in raw.splitlines():
         line = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", line)  # images
@@ -216,75 +254,7 @@ def _markdown_lines(raw: str) -> tuple[list[str], str | None, dict[str, str]]:
                 title = _fold(line)
                 continue
         lines.append(_fold(re.sub(r"^\s*(?:[-*+>]|\d+\.)\s+", "", line)))
-    return lines, title, {}
-
-
-def _html_lines(raw: str) -> tuple[list[str], str | None, dict[str, str]]:
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(raw, "html.parser")
-
-    def meta(*names: str) -> str | None:
-        for name in names:
-            tag = soup.find("meta", attrs={"property": name}) or soup.find(
-                "meta", attrs={"name": name}
-            )
-            if tag and tag.get("content"):
-                return _fold(str(tag["content"]))
-        return None
-
-    found = {
-        "source": meta("og:site_name"),
-        "url": meta("og:url"),
-        "published": _iso(meta("article:published_time", "date", "pubdate")),
-        "byline": meta("author", "article:author"),
-    }
-    for tag in soup(
-        [
-            "script",
-            "style",
-            "noscript",
-            "template",
-            "nav",
-            "header",
-            "footer",
-            "aside",
-            "form",
-            "iframe",
-            "svg",
-            "button",
-            "select",
-            "figure",
-        ]
-    ):
-        tag.decompose()
-    h1 = soup.find("h1")
-    title = _fold(h1.get_text(" ")) if h1 else None
-    if not title and soup.title:
-        title = _fold(soup.title.get_text(" "))
-    root = soup.find("article") or soup.find("main") or soup.body or soup
-    if h1 and root is not h1:
-        h1.decompose()
-    blocks = [
-        "p",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "li",
-        "blockquote",
-        "pre",
-        "div",
-        "section",
-        "td",
-        "br",
-    ]
-    for tag in root.find_all(blocks):
-        tag.insert_before("\n")
-        tag.insert_after("\n")
-    lines = [_fold(line) for line in root.get_text("").splitlines()]
-    return lines, title, {k: v for k, v in found.items() if v}
+    return lines, title
 
 
 # -- the cleaning itself ---------------------------------------------------------------------
@@ -301,20 +271,15 @@ def _is_prose(line: str) -> bool:
 
 
 def _clean_lines(
-    lines: list[str], title: str | None
+    lines: list[str], title: str | None, reference: datetime | None
 ) -> tuple[str | None, list[str], dict[str, str]]:
-    """Drop the page furniture around the article; detect what metadata its lines carry."""
-    found: dict[str, str] = {}
-    for line in lines:  # the outlet shows in copyright and "hyperlink to X" lines
-        match = _COPYRIGHT.search(line)
-        if match and (name := _outlet(match.group("a") or match.group("b"))):
-            found.setdefault("source", name)
+    """Drop the page furniture around the article; read the metadata its lines carry."""
     lines = [line for line in lines if line]
     start = 0
     if title is None:  # the first real line: no furniture, not a date, at least three words
         while start < len(lines) and (
             _is_furniture(lines[start])
-            or _parse_date(lines[start])
+            or wire.date_line(lines[start])
             or lines[start].isupper()
             or len(lines[start].split()) < 3
         ):
@@ -324,27 +289,44 @@ def _clean_lines(
     end = len(lines)
     while end > start and (not _is_prose(lines[end - 1]) or _is_furniture(lines[end - 1])):
         end -= 1
-    paragraphs = []
-    for i, line in enumerate(lines[start:end]):
-        if i < 4 and "published" not in found and (date := _parse_date(line)):
-            found["published"] = date
-        elif (byline := _BYLINE.fullmatch(line)) and "byline" not in found:
-            found["byline"] = byline.group("name")
-        elif not _is_furniture(line) and not _parse_date(line):
-            paragraphs.append(line)
-    for line in lines[end:]:  # a byline and the outlet's name sit in the footer too
-        if (byline := _BYLINE.fullmatch(line)) and "byline" not in found:
-            found["byline"] = byline.group("name")
-        elif "source" not in found and _DOMAIN.fullmatch(line):
-            found["source"] = line
+    header = lines[start : start + HEADER_LINES]
+    paragraphs = [
+        line
+        for i, line in enumerate(lines[start:end])
+        if not _is_furniture(line)
+        and not (i < HEADER_LINES and (wire.date_line(line) or wire.byline(line)))
+    ]
+    found = _wire_metadata(header, lines, reference, footer=lines[end:])
     if "source" in found:
         found["source"] = _canonical_outlet(found["source"], lines)
     return title, paragraphs, found
 
 
-def _outlet(name: str | None) -> str | None:
-    name = (name or "").strip(" .")
-    return name if name and not name.isdigit() and name.lower() != "copyright" else None
+def _wire_metadata(
+    header: list[str], lines: list[str], reference: datetime | None, footer: Sequence[str] = ()
+) -> dict[str, str]:
+    """Outlet, date and byline as the copy states them. The outlet: a copyright or "Source:"
+    line (whoever published this copy), else the agency of the dateline, else a bare domain
+    line; the date: a date line under the title, else the dateline's."""
+    found: dict[str, str] = {}
+    outlets = [name for line in lines if (name := wire.outlet_line(line))]
+    for line in header:
+        if "published" not in found and (date := wire.date_line(line)):
+            found["published"] = date
+        elif "byline" not in found and (name := wire.byline(line)):
+            found["byline"] = name
+        else:
+            agency, date = wire.dateline(line, reference)
+            if agency:
+                outlets.append(agency)
+            if date:
+                found.setdefault("published", date)
+    for line in footer:  # a byline stands below the article too
+        if "byline" not in found and (name := wire.byline(line)):
+            found["byline"] = name
+    if outlets:
+        found["source"] = outlets[0]
+    return found
 
 
 def _canonical_outlet(name: str, lines: list[str]) -> str:
@@ -356,23 +338,3 @@ def _canonical_outlet(name: str, lines: list[str]) -> str:
         if word.strip(" .,").lower() == name.lower()
     ]
     return max(set(spellings), key=spellings.count) if spellings else name
-
-
-def _parse_date(line: str) -> str | None:
-    line = line.strip()
-    for pattern in _DATE_LINES:
-        match = pattern.fullmatch(line)
-        if not match:
-            continue
-        parts = match.groupdict()
-        month = parts.get("mm") or parts["m"][:3].title()
-        fmt = "%Y-%m-%d" if parts.get("mm") else "%Y-%b-%d"
-        try:
-            day = datetime.strptime(f"{parts['y']}-{month}-{int(parts['d']):02d}", fmt)
-        except ValueError:
-            return None
-        if parts.get("time"):
-            hours, minutes = parts["time"].split(":")
-            return day.replace(hour=int(hours), minute=int(minutes)).isoformat(timespec="minutes")
-        return day.date().isoformat()
-    return None

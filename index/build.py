@@ -22,7 +22,15 @@ from typing import Any
 from tqdm import tqdm
 
 from newsdesk.index import dedup, keyword
-from newsdesk.index.articles import Article, ArticleError, discover, file_hash, load
+from newsdesk.index.articles import (
+    EXTRACTOR_VERSION,
+    MAX_ARTICLE_BYTES,
+    Article,
+    ArticleError,
+    discover,
+    file_hash,
+    load,
+)
 from newsdesk.index.catalog import Catalog, chunk_id
 from newsdesk.index.chunking import CHUNKER_VERSION, chunk
 from newsdesk.index.dates import published_ts
@@ -46,6 +54,7 @@ class BuildStats:
     embedded: int = 0  # chunks embedded by this build
     seconds: float = 0.0
     skipped_files: list[str] = field(default_factory=list)
+    added_ids: list[str] = field(default_factory=list)  # doc_ids of the articles added
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -86,6 +95,10 @@ def chunk_metadata(article: Article, seq: int, span: tuple[int, int]) -> dict[st
     return meta
 
 
+# What a file's chunks depend on besides its bytes: a change re-reads every article.
+PIPELINE_VERSION = f"{CHUNKER_VERSION}.{EXTRACTOR_VERSION}"
+
+
 class Builder:
     def __init__(
         self,
@@ -94,6 +107,7 @@ class Builder:
         embedder: MiniLMEmbedding,
         data_dir: Path,
         batch_chunks: int = 256,
+        max_article_bytes: int = MAX_ARTICLE_BYTES,
     ) -> None:
         self.store = store
         self.catalog = catalog
@@ -102,6 +116,7 @@ class Builder:
         # Chunks embedded and written together: a larger pool pads less (texts are
         # length-sorted inside it); a smaller one loses less work to a crash.
         self.batch_chunks = batch_chunks
+        self.max_article_bytes = max_article_bytes
         self._pending: set[str] = set()  # articles a killed build may have left in Chroma
 
     def build(
@@ -137,20 +152,20 @@ class Builder:
                 MODEL_ID,
             )
             full = True
-        previous_chunker = catalog.get_meta("chunker")
+        previous_pipeline = catalog.get_meta("chunker")
         indexed = catalog.counts()[0] > 0
-        if indexed and previous_chunker != CHUNKER_VERSION and not full:
+        if indexed and previous_pipeline != PIPELINE_VERSION and not full:
             log.warning(
-                "the chunker changed (version %s to %s): re-chunking every article",
-                previous_chunker,
-                CHUNKER_VERSION,
+                "extraction or chunking changed (version %s to %s): re-reading every article",
+                previous_pipeline,
+                PIPELINE_VERSION,
             )
             full = True
         if full:
             catalog.clear()
             catalog.set_meta("dirty", "1")
         catalog.set_meta("model", MODEL_ID)
-        catalog.set_meta("chunker", CHUNKER_VERSION)
+        catalog.set_meta("chunker", PIPELINE_VERSION)
 
         files = discover(articles_dir)
         known = catalog.file_hashes()
@@ -205,7 +220,7 @@ class Builder:
             if known == (digest, relative):
                 stats.unchanged += 1
                 return None
-            article = replace(load(path, data), path=relative)
+            article = replace(load(path, data, max_bytes=self.max_article_bytes), path=relative)
         except (ArticleError, OSError) as exc:
             log.warning("skipping %s", exc if isinstance(exc, ArticleError) else f"{path}: {exc}")
             stats.skipped += 1
@@ -258,6 +273,7 @@ class Builder:
         for p in batch:
             if p.is_new:
                 stats.added += 1
+                stats.added_ids.append(p.article.doc_id)
             else:
                 stats.updated += 1
 

@@ -141,7 +141,7 @@ def test_html_article(tmp_path: Path) -> None:
         "Real headline here\n\nFirst paragraph of the story, with words.\n\n"
         "Second paragraph, also prose."
     )
-    assert (a.source, a.published) == ("The Post", "2025-05-06T07:08")
+    assert (a.source, a.published) == ("The Post", "2025-05-06T07:08+00:00")
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,174 @@
+"""Saved web pages: the article text and what the page states about itself, nothing more."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from newsdesk.index.articles import ArticleError, load
+from newsdesk.index.pages import Page, extract
+
+HEADLINE = "Kremlin signals a new round of talks with European envoys"
+PARAGRAPHS = [
+    "Russian officials said on Wednesday that a second round of talks with European envoys "
+    "could take place before the end of the month, although no venue has been agreed.",
+    "The announcement followed a week of public disagreement between ministers over whether "
+    "the consultations should be held in a neutral country or in one of the capitals.",
+    "Analysts in Moscow cautioned that the talks were unlikely to produce a quick breakthrough, "
+    "noting that both sides had repeated their core demands in recent days.",
+]
+NAV = (
+    "<nav><ul><li><a href='/news'>News</a></li><li><a href='/opinion'>Opinion</a></li>"
+    "<li><a href='/donate'>Support our newsroom</a></li></ul></nav>"
+)
+LINKS = "<nav><a href='/news'>News</a><a href='/opinion'>Opinion</a><a href='/b'>Business</a></nav>"
+TIME = '<time datetime="2025-11-12T18:04:00+03:00">Nov. 12, 2025</time>'
+FOOTER = "<footer><p>© 2025 The Moscow Times</p><p>About us</p></footer>"
+
+
+def page(
+    head: str = "<title>Talks</title>",
+    time: str = "",
+    footer: str = "",
+    paragraphs: list[str] = PARAGRAPHS,
+    h1: str = HEADLINE,
+) -> str:
+    """A news page shaped like the Moscow Times': a nav, one article, a footer."""
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (
+        f"<html><head>{head}</head><body>{NAV}"
+        f"<article><h1>{h1}</h1>{time}{body}</article>{footer}</body></html>"
+    )
+
+
+def saved(tmp_path: Path, name: str, text: str, mtime: str = "2025-11-13T09:00") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    stamp = datetime.fromisoformat(mtime).replace(tzinfo=UTC).timestamp()
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+def test_a_moscow_times_page_has_its_outlet_date_and_only_its_prose(tmp_path: Path) -> None:
+    head = f"<title>{HEADLINE} - The Moscow Times</title>"
+    a = load(saved(tmp_path, "mt.html", page(head, TIME, FOOTER)))
+    assert (a.title, a.source) == (HEADLINE, "The Moscow Times")
+    assert a.published == "2025-11-12T18:04+03:00"
+    assert a.text == "\n\n".join([HEADLINE, *PARAGRAPHS])
+    for furniture in ("News", "Opinion", "Support our newsroom", "©", "About us"):
+        assert furniture not in a.text
+
+
+@pytest.mark.parametrize("separator", [" - ", " | ", " — "])
+def test_the_outlet_is_the_name_after_the_title(separator: str) -> None:
+    found = extract(page(f"<title>{HEADLINE}{separator}The Moscow Times</title>"))
+    assert (found.title, found.source) == (HEADLINE, "The Moscow Times")
+
+
+def test_og_site_name_wins_over_the_title_suffix_and_the_footer() -> None:
+    head = (
+        f"<title>{HEADLINE} - The Moscow Times</title>"
+        "<meta property='og:site_name' content='Meduza'>"
+    )
+    assert extract(page(head, footer=FOOTER)).source == "Meduza"
+
+
+@pytest.mark.parametrize(
+    ("footer", "outlet"),
+    [
+        ("© 2025 The Moscow Times", "The Moscow Times"),
+        ("© 2025 The Moscow Times. All rights reserved.", "The Moscow Times"),
+        ("Copyright © 2025 The Moscow Times", "The Moscow Times"),
+        ("© 2025 Getty Images", None),  # a photo credit names no publisher
+    ],
+)
+def test_a_footer_copyright_names_the_outlet(footer: str, outlet: str | None) -> None:
+    assert extract(page(footer=f"<footer><p>{footer}</p></footer>")).source == outlet
+
+
+def test_without_any_name_the_outlet_is_the_host() -> None:
+    found = extract(page(), url="https://www.example.org/news/kremlin-talks")
+    assert (found.source, found.url) == (
+        "example.org",
+        "https://www.example.org/news/kremlin-talks",
+    )
+
+
+@pytest.mark.parametrize(
+    ("stated", "published"),
+    [
+        ("2025-11-12T18:04:00+03:00", "2025-11-12T18:04+03:00"),
+        # 04:30 UTC on the 13th, but the outlet's own calendar says the 12th.
+        ("2025-11-12T23:30:00-05:00", "2025-11-12T23:30-05:00"),
+        ("2025-11-12T09:15:00Z", "2025-11-12T09:15+00:00"),
+        ("2025-11-12T00:00:00+03:00", "2025-11-12"),  # midnight: no time was stated
+    ],
+)
+def test_json_ld_date_published_keeps_its_utc_offset(stated: str, published: str) -> None:
+    ld = f'{{"@type": "NewsArticle", "datePublished": "{stated}", "headline": "Talks"}}'
+    head = f'<title>Talks</title><script type="application/ld+json">{ld}</script>'
+    assert extract(page(head)).published == published
+
+
+@pytest.mark.parametrize(
+    ("head", "url"),
+    [
+        ('<link rel="canonical" href="https://example.org/a">', "https://example.org/a"),
+        ('<meta property="og:url" content="https://example.org/b">', "https://example.org/b"),
+        ('<link rel="canonical" href="javascript:void(0)">', "https://fetched.example/x"),
+    ],
+)
+def test_the_canonical_address_becomes_the_url(head: str, url: str) -> None:
+    assert extract(page(head), url="https://fetched.example/x").url == url
+
+
+def test_a_date_in_the_url_is_the_outlets_own_statement() -> None:
+    found = extract(page(), url="https://www.example.org/2025/11/12/kremlin-talks")
+    assert found.published == "2025-11-12"
+
+
+def test_a_date_only_in_prose_is_no_publication_date() -> None:
+    recalled = (
+        "The last such meeting took place last year on 3 March 2019 in Geneva, they recalled."
+    )
+    found = extract(page(paragraphs=[*PARAGRAPHS, recalled]), url="https://example.org/news/a")
+    assert found.published is None
+    assert found.paragraphs[-1] == recalled
+
+
+def test_a_wire_dateline_in_the_first_paragraph_dates_a_page_without_metadata(
+    tmp_path: Path,
+) -> None:
+    lead = (
+        "MOSCOW, November 12. /TASS/. The Kremlin expects another round of consultations in the "
+        "coming days, its spokesman told reporters on Wednesday."
+    )
+    a = load(saved(tmp_path, "tass.html", page(paragraphs=[lead, *PARAGRAPHS[1:]])))
+    assert (a.published, a.source) == ("2025-11-12", "TASS")
+
+
+@pytest.mark.parametrize("html", ["", "   \n\t  "])
+def test_an_empty_page_has_nothing(html: str) -> None:
+    assert extract(html, url="https://example.org/a") == Page(
+        None, [], None, "https://example.org/a", None, None, None
+    )
+
+
+@pytest.mark.parametrize(
+    ("html", "reason"),
+    [
+        ("   \n  ", "empty file"),
+        ("<html><body>   </body></html>", "no article text"),
+        (f"<html><head><title>Menu</title></head><body>{NAV}</body></html>", "no article text"),
+        (f"<html><head><title>Menu</title></head><body>{LINKS}</body></html>", "no article text"),
+    ],
+    ids=["whitespace", "empty-body", "only-a-nav-list", "only-nav-links"],
+)
+def test_a_page_without_an_article_is_refused(tmp_path: Path, html: str, reason: str) -> None:
+    path = saved(tmp_path, "blank.html", html)
+    with pytest.raises(ArticleError, match=re.escape(str(path)) + f": {reason}"):
+        load(path)
