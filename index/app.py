@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -29,6 +29,7 @@ from newsdesk.index.store import Store, make_client
 
 if TYPE_CHECKING:
     from newsdesk.index.build import BuildStats
+    from newsdesk.index.ingest import Added, FeedReport, Ingest
 
 log = logging.getLogger(__name__)
 
@@ -118,10 +119,33 @@ class Newsdesk:
             self.embedder,
             self.settings.data_dir,
             batch_chunks=self.settings.build_batch,
+            max_article_bytes=self.settings.max_article_bytes,
         )
         return builder.build(
             self.settings.articles_dir, full=full, progress=progress, lock_wait=lock_wait
         )
+
+    @cached_property
+    def ingest(self) -> Ingest:
+        """Pages and feeds fetched into the articles dir (see `index.ingest`)."""
+        from newsdesk.index.ingest import Ingest
+
+        return Ingest(self.settings)
+
+    def add(self, urls: Iterable[str]) -> list[Added]:
+        """Fetch each page into the articles dir, then index what was new; one result per URL
+        (`Added.describe()` words it). A URL already in the folder is not fetched again."""
+        results = self.ingest.add(urls)
+        if any(a.article for a in results):
+            self.build(lock_wait=300)
+        return results
+
+    def poll_feeds(self) -> list[FeedReport]:
+        """Fetch the new entries of every followed feed, then index them."""
+        reports = self.ingest.poll()
+        if any(a.article for report in reports for a in report.added):
+            self.build(lock_wait=300)
+        return reports
 
     def engine(self, backend: str | None = None) -> Engine:
         """A query engine over the index, answering with `backend` (default: the injected or
@@ -215,3 +239,5 @@ class Newsdesk:
     def close(self) -> None:
         if "catalog" in self.__dict__:
             self.catalog.close()
+        if "ingest" in self.__dict__:
+            self.ingest.close()

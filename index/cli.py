@@ -212,6 +212,100 @@ def repl_command(desk: Newsdesk, backend: str | None) -> None:
     Repl(desk, ready_engine(desk, backend)).run()
 
 
+@cli.command("add")
+@click.argument("urls", nargs=-1, required=True)
+@click.option("--no-index", is_flag=True, help="Only save the pages; index them later.")
+@pass_desk
+def add_command(desk: Newsdesk, urls: tuple[str, ...], no_index: bool) -> None:
+    """Fetch web pages into the articles directory (as Markdown with front matter) and index
+    them. A URL already added is not fetched again."""
+    results = desk.ingest.add(urls) if no_index else desk.add(urls)
+    for result in results:
+        if result.failure:
+            click.echo(f"skipped {for_terminal(result.failure)}", err=True)
+        else:
+            click.echo(result.describe())
+    if any(r.failure for r in results):
+        sys.exit(1)
+
+
+@cli.group("feeds", cls=_Group)
+def feeds_group() -> None:
+    """Follow RSS and Atom feeds: their new entries become articles."""
+
+
+@feeds_group.command("add")
+@click.argument("url")
+@pass_desk
+def feeds_add(desk: Newsdesk, url: str) -> None:
+    """Follow the feed at URL (its entries arrive with `newsdesk feeds poll` or `watch`)."""
+    new = desk.ingest.feeds.add(url)
+    click.echo(f"following {url}" if new else f"already following {url}")
+
+
+@feeds_group.command("remove")
+@click.argument("url")
+@pass_desk
+def feeds_remove(desk: Newsdesk, url: str) -> None:
+    """Stop following URL (the articles it brought stay)."""
+    if not desk.ingest.feeds.remove(url):
+        raise click.ClickException(f"not following {url}")
+    click.echo(f"no longer following {url}")
+
+
+@feeds_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@pass_desk
+def feeds_list(desk: Newsdesk, as_json: bool) -> None:
+    """The followed feeds, when each was last polled and how many entries it brought."""
+    rows = desk.ingest.feeds.rows()
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif not rows:
+        click.echo("No feeds followed: add one with `newsdesk feeds add URL`.")
+    for row in [] if as_json else rows:
+        polled = f"polled {row['polled']}" if row["polled"] else "never polled"
+        problem = f"; last error: {row['error']}" if row["error"] else ""
+        click.echo(f"{row['url']}  {row['title'] or ''}  {row['seen']} entries, {polled}{problem}")
+
+
+@feeds_group.command("poll")
+@click.option("--json", "as_json", is_flag=True, help="Print what each feed brought as JSON.")
+@pass_desk
+def feeds_poll(desk: Newsdesk, as_json: bool) -> None:
+    """Fetch the new entries of every followed feed (conditional GET) and index them."""
+    if not desk.ingest.feeds.urls():
+        raise click.ClickException("no feeds followed: add one with `newsdesk feeds add URL`")
+    reports = desk.poll_feeds()
+    if as_json:
+        click.echo(json.dumps([r.to_json() for r in reports], ensure_ascii=False))
+        return
+    for report in reports:
+        click.echo(report.describe())
+        for added in report.added:
+            click.echo(f"  {added.describe()}")
+
+
+@cli.command("watch")
+@pass_desk
+def watch_command(desk: Newsdesk) -> None:
+    """Index article files as they appear, change or disappear, and poll the feeds every
+    NEWSDESK_FEED_INTERVAL seconds, until interrupted (Ctrl-C)."""
+    from newsdesk.index.watch import Watcher, describe
+
+    articles = desk.settings.articles_dir
+    stats = desk.build(lock_wait=300)  # catch up with what changed while nobody watched
+    click.echo(
+        f"index up to date: {stats.added} added, {stats.updated} updated, {stats.removed} removed"
+    )
+    watcher = Watcher(desk, on_round=lambda done: click.echo("\n".join(describe(done))))
+    click.echo(f"watching {articles} and {len(desk.ingest.feeds.urls())} feeds; Ctrl-C stops")
+    try:
+        watcher.run()
+    except KeyboardInterrupt:
+        watcher.stop.set()
+
+
 def _add_plugin_commands() -> None:
     """Commands other packages add (the Discord bot adds `bot`); the core never imports them."""
     for entry in entry_points(group="newsdesk.commands"):

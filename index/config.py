@@ -33,6 +33,11 @@ class Settings:
     top_k: int = 6
     build_batch: int = 256  # chunks embedded and written together by `newsdesk index`
     max_question_chars: int = 1000
+    max_article_bytes: int = 2_000_000  # an article file or a fetched page or feed
+    allow_private_urls: bool = False  # let `newsdesk add`/feeds reach private addresses
+    fetch_timeout: float = 20.0  # seconds to connect, and between two reads of a response
+    feed_interval: float = 900.0  # seconds between two polls of the feeds by `newsdesk watch`
+    watch: bool = False  # `newsdesk bot` also watches the articles dir and polls the feeds
     chroma_host: str | None = None
     chroma_port: int = 8000
     chroma_ssl: bool = False
@@ -45,6 +50,7 @@ class Settings:
     bot_admins: frozenset[int] = frozenset()  # empty: any server administrator may /reindex
     bot_cooldown: float = 10.0  # seconds between one user's questions
     bot_max_concurrent: int = 2  # answers in progress per server
+    bot_news_channel: int | None = None  # where the watching bot posts newly indexed articles
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -133,6 +139,11 @@ _VARIABLES: list[tuple[str, str, Any]] = [
     ("NEWSDESK_TOP_K", "top_k", _positive_int),
     ("NEWSDESK_BUILD_BATCH", "build_batch", _positive_int),
     ("NEWSDESK_MAX_QUESTION_CHARS", "max_question_chars", _positive_int),
+    ("NEWSDESK_MAX_ARTICLE_BYTES", "max_article_bytes", _positive_int),
+    ("NEWSDESK_ALLOW_PRIVATE_URLS", "allow_private_urls", _bool),
+    ("NEWSDESK_FETCH_TIMEOUT", "fetch_timeout", _positive_float),
+    ("NEWSDESK_FEED_INTERVAL", "feed_interval", _positive_float),
+    ("NEWSDESK_WATCH", "watch", _bool),
     ("CHROMA_HOST", "chroma_host", str),
     ("CHROMA_PORT", "chroma_port", _positive_int),
     ("CHROMA_SSL", "chroma_ssl", _bool),
@@ -143,4 +154,5 @@ _VARIABLES: list[tuple[str, str, Any]] = [
     ("NEWSDESK_BOT_ADMINS", "bot_admins", _discord_ids),
     ("NEWSDESK_BOT_COOLDOWN", "bot_cooldown", _non_negative_float),
     ("NEWSDESK_BOT_MAX_CONCURRENT", "bot_max_concurrent", _positive_int),
+    ("NEWSDESK_BOT_NEWS_CHANNEL", "bot_news_channel", _discord_id),
 ]

@@ -61,3 +61,18 @@ class BadQuestion(NewsdeskError):
     def __init__(self, message: str, *, field: str = "question") -> None:
         super().__init__(message)
         self.field = field
+
+
+class FetchError(NewsdeskError):
+    """A page or feed could not be fetched, or was refused; `url` says which, and the message
+    why, in one line ("… is a private or reserved address", "timed out"). `transient` when a
+    later try may succeed (a timeout, a refused connection, a server error); `setting` names
+    the setting that would allow what was refused, if one would."""
+
+    def __init__(
+        self, message: str, *, url: str, transient: bool = False, setting: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.url = url
+        self.transient = transient
+        self.setting = setting

@@ -12,6 +12,7 @@ from __future__ import annotations
 from newsdesk.index.errors import (
     BadQuestion,
     DataDirError,
+    FetchError,
     IndexBusy,
     IndexNotBuilt,
     NewsdeskError,
@@ -37,6 +38,9 @@ def for_terminal(error: NewsdeskError) -> str:
         return f"another `newsdesk index` is rebuilding {error.path}; try again when it is done"
     if isinstance(error, DataDirError):
         return f"{error} [{error.path}]"
+    if isinstance(error, FetchError):
+        allow = f" ({error.setting}=true allows it)" if error.setting else ""
+        return f"{error.url}: {error}{allow}"
     return str(error)
 
 
@@ -49,6 +53,8 @@ def for_chat(error: NewsdeskError) -> str:
         return NOT_INDEXED_CHAT
     if isinstance(error, IndexBusy):
         return REBUILD_RUNNING
+    if isinstance(error, FetchError):
+        return _sentence(f"could not add {error.url}: {error}")
     return OOPS
 
 
