@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -37,6 +38,7 @@ from newsdesk.index.errors import BadQuestion, ConfigError, NewsdeskError
 from newsdesk.index.evidence import Evidence, articles
 from newsdesk.index.messages import BUSY_SERVER, BUSY_USER, OOPS, for_chat
 from newsdesk.index.retrieve import Filters
+from newsdesk.index.watch import Rebuilt, Watcher, describe
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +78,11 @@ class Tree(app_commands.CommandTree):
         await respond(interaction, OOPS)
 
 
+def _log_failure(future: Any) -> None:
+    if exc := future.exception():
+        log.warning("could not post the news: %s", exc)
+
+
 def require_token(desk: Newsdesk) -> str:
     token = desk.settings.discord_token
     if not token:
@@ -107,6 +114,7 @@ class NewsdeskBot(commands.Bot):
         self.reindexing = asyncio.Lock()
         self.conversations = Conversations(self.settings.data_dir / "conversations.sqlite3")
         self.feedback_path: Path = self.settings.data_dir / "feedback.jsonl"
+        self.watcher: Watcher | None = None
 
     @property
     def settings(self) -> Settings:
@@ -118,6 +126,8 @@ class NewsdeskBot(commands.Bot):
         from newsdesk.bot.commands import NewsdeskCog
 
         await self.add_cog(NewsdeskCog(self))
+        if self.settings.watch:
+            self.start_watching()
         if self.settings.discord_guild_id:
             guild = discord.Object(self.settings.discord_guild_id)
             self.tree.copy_global_to(guild=guild)
@@ -125,7 +135,50 @@ class NewsdeskBot(commands.Bot):
         elif self.sync_global:
             await self.tree.sync()
 
+    def start_watching(self) -> None:
+        """Watch the articles dir and poll the feeds in a thread (NEWSDESK_WATCH=true); every
+        answer after a rebuild reads the new index, as after /reindex."""
+        self.watcher = Watcher(self.desk, on_round=self._watched)
+        self.watching = threading.Thread(
+            target=self.watcher.run, name="newsdesk-watch", daemon=True
+        )
+        self.watching.start()
+
+    def _watched(self, done: Rebuilt) -> None:
+        """From the watcher's thread: announce the new articles in the news channel."""
+        log.info("watch: %s", "; ".join(describe(done)))
+        if done.stats and done.stats.added_ids and self.settings.bot_news_channel:
+            future = asyncio.run_coroutine_threadsafe(
+                self.announce(done.stats.added_ids), self.loop
+            )
+            future.add_done_callback(_log_failure)
+
+    async def announce(self, doc_ids: list[str]) -> None:
+        """One line per new article in NEWSDESK_BOT_NEWS_CHANNEL: no pings, no link previews."""
+        channel = self.get_channel(self.settings.bot_news_channel or 0)
+        if not isinstance(channel, discord.abc.Messageable):
+            log.warning(
+                "NEWSDESK_BOT_NEWS_CHANNEL %s is not a channel I can see",
+                self.settings.bot_news_channel,
+            )
+            return
+        sources = {s.doc_id: s for s in await asyncio.to_thread(self.desk.sources)}
+        lines = [
+            f"New: {s.title} ({s.source or 'unknown outlet'}, {(s.published or 'undated')[:10]})"
+            + (f" <{s.url}>" if s.url else "")
+            for doc_id in doc_ids
+            if (s := sources.get(doc_id))
+        ]
+        for start in range(0, len(lines), 10):
+            await channel.send(
+                "\n".join(lines[start : start + 10]),
+                allowed_mentions=NO_MENTIONS,
+                suppress_embeds=True,
+            )
+
     async def close(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop.set()
         await super().close()
         self.answers.shutdown(wait=False, cancel_futures=True)
         self.conversations.close()

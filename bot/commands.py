@@ -229,6 +229,29 @@ class NewsdeskCog(commands.Cog):
                 f"unchanged ({stats.chunks} chunks).",
             )
 
+    @app_commands.command(name="add", description="Fetch a news page and index it.")
+    @app_commands.describe(url="The page's address (http or https)")
+    @app_commands.default_permissions(administrator=True)
+    async def add(self, interaction: discord.Interaction, url: str) -> None:
+        permissions = getattr(interaction.user, "guild_permissions", None)
+        is_admin = bool(permissions and permissions.administrator)
+        if not may_reindex(interaction.user.id, is_admin, self.bot.settings.bot_admins):
+            await respond(interaction, "Only the bot's administrators can add articles.")
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            async with self.bot.reindexing:
+                (added,) = await asyncio.to_thread(self.bot.desk.add, [url.strip()])
+        except NewsdeskError as exc:
+            log.warning("/add %s: %s", url, exc)
+            await respond(interaction, f"Not added: {for_chat(exc)}")
+            return
+        if added.failure:
+            log.info("/add: %s", added.describe())
+            await respond(interaction, for_chat(added.failure))
+        else:
+            await respond(interaction, added.describe())
+
     @app_commands.command(name="new", description="Forget this thread's conversation so far.")
     async def new(self, interaction: discord.Interaction) -> None:
         if not isinstance(interaction.channel, discord.Thread):

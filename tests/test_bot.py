@@ -23,9 +23,11 @@ from discord.ext.test import backend as dpy_backend
 from newsdesk.bot.client import NewsdeskBot
 from newsdesk.index.app import Newsdesk
 from newsdesk.index.llm import Message
+from newsdesk.index.watch import Rebuilt
 
 from fakes import FakeBackend
 from support import REPO, cli_process
+from webserver import Route, Web, page
 
 MakeApp = Callable[..., Newsdesk]
 POWELL = "Why did the Powell–Ushakov call fail?"
@@ -574,3 +576,77 @@ def test_a_token_discord_rejects_exits_at_once_with_one_line(
     )
     assert "not-a-real-token" not in result.stderr + result.stdout
     assert time.monotonic() - started < 60
+
+
+# -- new articles: /add and the news channel of a watching bot -------------------------------
+
+
+@pytest.fixture
+def web() -> Iterator[Web]:
+    server = Web().start()
+    yield server
+    server.stop()
+
+
+ZANZIBAR = [
+    "The Zanzibar ferry strike ended on Monday after workers accepted a pay rise of twelve "
+    "percent, the port authority said in a statement.",
+    "Ferries between Stone Town and Dar es Salaam resumed their timetable on Tuesday morning, "
+    "with extra crossings planned for the weekend.",
+]
+
+
+async def test_slash_add_fetches_indexes_and_names_the_article(
+    bot: NewsdeskBot, app: Newsdesk, web: Web
+) -> None:
+    web.routes["/zanzibar"] = Route(page("Zanzibar ferry strike ends after pay deal", ZANZIBAR))
+    bot.desk.settings = bot.settings.with_(allow_private_urls=True)  # the loopback test web
+    refused = interaction(bot, admin=False)
+    await slash(bot, "add", refused, url=web.url("/zanzibar"))
+    assert "Only the bot's administrators" in said(refused)
+    assert web.hits["/zanzibar"] == 0
+
+    admin = interaction(bot, admin=True)
+    await slash(bot, "add", admin, url=web.url("/zanzibar"))
+    assert said(admin) == (
+        "added: Zanzibar ferry strike ends after pay deal "
+        "(The Loopback Times, 2025-11-12T18:04+03:00)"
+    )
+    assert "Zanzibar ferry strike ends after pay deal" in {s.title for s in app.sources()}
+    bot.engine.backend = None  # extractive: the next answer quotes the new article
+    ask = interaction(bot, user_id=2)
+    await slash(bot, "ask", ask, question="Why did the Zanzibar ferry strike end?")
+    assert "twelve percent" in ask.edit_original_response.await_args_list[-1].kwargs["content"]
+
+
+async def test_slash_add_refusals_are_one_line_without_settings(bot: NewsdeskBot, web: Web) -> None:
+    web.routes["/zanzibar"] = Route(page("Zanzibar ferry strike ends after pay deal", ZANZIBAR))
+    it = interaction(bot, admin=True)
+    await slash(bot, "add", it, url=web.url("/zanzibar"))  # loopback, not allowed by default
+    reply = said(it)
+    assert "private or reserved address" in reply and "\n" not in reply
+    assert "NEWSDESK_" not in reply and "Traceback" not in reply
+    assert web.hits["/zanzibar"] == 0  # refused before any connection
+    it = interaction(bot, admin=True)
+    await slash(bot, "add", it, url="file:///etc/passwd")
+    assert "only http and https" in said(it)
+
+
+async def test_a_watching_bot_posts_new_articles_without_pings(
+    bot: NewsdeskBot, app: Newsdesk
+) -> None:
+    channel = dpytest.get_config().channels[0]
+    bot.desk.settings = bot.settings.with_(bot_news_channel=channel.id)
+    (app.settings.articles_dir / "zanzibar.txt").write_text(
+        "Zanzibar ferry strike ends\n\n" + "\n\n".join(ZANZIBAR), encoding="utf-8"
+    )
+    stats = await asyncio.to_thread(app.build)
+    assert stats.added_ids == ["zanzibar"]
+    await asyncio.to_thread(bot._watched, Rebuilt(stats=stats, reason="files changed"))
+    for _ in range(100):  # the post is scheduled on the bot's loop from the watcher's thread
+        if not dpytest.sent_queue.empty():
+            break
+        await asyncio.sleep(0.05)
+    message = dpytest.get_message()
+    assert message.channel.id == channel.id
+    assert message.content == "New: Zanzibar ferry strike ends (unknown outlet, undated)"
