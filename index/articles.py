@@ -321,6 +321,8 @@ def _wire_metadata(
                 outlets.append(agency)
             if date:
                 found.setdefault("published", date)
+    if lines and (date := wire.edition_date(lines[-1])):
+        found.setdefault("published", date)
     for line in footer:  # a byline stands below the article too
         if "byline" not in found and (name := wire.byline(line)):
             found["byline"] = name

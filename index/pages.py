@@ -66,16 +66,17 @@ def extract(html: str, url: str | None = None) -> Page:
         date_extraction_params=dates,
     )
     meta: dict[str, Any] = found.as_dict() if found is not None else {}  # type: ignore[union-attr]
-    title = _fold(meta.get("title") or "") or None
+    meta_title = _fold(meta.get("title") or "") or None
+    title = _headline(tree) or meta_title  # what readers see over the story, not the SEO title
     paragraphs = [line for line in map(_fold, (meta.get("text") or "").splitlines()) if line]
-    if title and paragraphs and paragraphs[0] == title:
+    if paragraphs and paragraphs[0] in (title, meta_title):
         paragraphs = paragraphs[1:]
     canonical = _canonical(tree) or meta.get("url") or url
     page_title = _fold(tree.findtext(".//title") or "")
     return Page(
         title=title,
         paragraphs=paragraphs,
-        source=_outlet(meta, title, page_title, tree, canonical),
+        source=_outlet(meta, meta_title, page_title, tree, canonical),
         url=canonical,
         published=_timestamp(tree, meta.get("date")),
         byline=_fold(meta.get("author") or "") or None,
@@ -85,6 +86,15 @@ def extract(html: str, url: str | None = None) -> Page:
 
 def _fold(text: str) -> str:
     return " ".join(text.split())
+
+
+def _headline(tree: Any) -> str | None:
+    """The page's one <h1> (in its <article>, if it has one), when it is a headline."""
+    headings = tree.xpath("//article//h1") or tree.xpath("//h1")
+    if len(headings) != 1:
+        return None
+    text = _fold(headings[0].text_content())
+    return text if len(text) >= 12 and len(text) <= 300 else None
 
 
 def _canonical(tree: Any) -> str | None:
@@ -117,18 +127,10 @@ def _outlet(
 
 
 def _timestamp(tree: Any, date: str | None) -> str | None:
-    """htmldate's publication date, to the minute when the page's own metadata gives the time
-    of that same day (with its UTC offset: the outlet's calendar date stays the date)."""
-    if not date:
-        return None
-    for moment in _stated_times(tree):
-        if moment.date().isoformat() == date:
-            return moment.isoformat(timespec="minutes")
-    return date
-
-
-def _stated_times(tree: Any) -> list[datetime]:
-    values = [
+    """The publication time the page's metadata states (article:published_time, JSON-LD
+    datePublished…), with its UTC offset, so the outlet's calendar date stays the date; else
+    htmldate's date, to the minute when a <time> of the article gives the time that day."""
+    stated = [
         value
         for name in _PUBLISHED_META
         for value in tree.xpath(
@@ -136,15 +138,28 @@ def _stated_times(tree: Any) -> list[datetime]:
         )
     ]
     for script in tree.xpath('//script[@type="application/ld+json"]/text()'):
-        values.extend(_json_ld_dates(script))
-    values.extend(tree.xpath("//article//time/@datetime | //time[@pubdate]/@datetime"))
-    moments = []
-    for value in values:
-        try:
-            moments.append(datetime.fromisoformat(str(value).strip().replace("Z", "+00:00")))
-        except ValueError:
-            continue
-    return [m for m in moments if m.hour or m.minute]
+        stated.extend(_json_ld_dates(script))
+    for value in stated:
+        if moment := _moment(value):  # midnight is how many sites write "that day"
+            return (
+                moment.isoformat(timespec="minutes")
+                if moment.hour or moment.minute
+                else (moment.date().isoformat())
+            )
+    if not date:
+        return None
+    for value in tree.xpath("//article//time/@datetime | //time[@pubdate]/@datetime"):
+        moment = _moment(value)
+        if moment and moment.date().isoformat() == date and (moment.hour or moment.minute):
+            return moment.isoformat(timespec="minutes")
+    return date
+
+
+def _moment(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 def _json_ld_dates(script: str) -> list[str]:

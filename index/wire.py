@@ -74,6 +74,17 @@ _SOURCE = re.compile(
     r"(?:^|\s)(?:Source|Sources|Джерело|Источник)\s*:\s*-?\s*"
     r"(?P<name>[^\W\d_][\w.&' -]{1,40}?)(?:\s+and (?:news )?agencies)?\s*\.?$",
 )
+# The print credit closing a story: "(China Daily European Weekly 01/27/2017 page26)".
+_EDITION = re.compile(
+    r"\((?P<name>[A-Z][\w&'-]*(?:\s[A-Z][\w&'-]*){0,5}?)\s"
+    r"(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{4})\s+page\s?\d+\)\s*$"
+)
+_EDITION_NAME = re.compile(
+    r"(?:\s(?:European|Asia|Asian|Africa|African|USA|US|Global|International|Weekly|Weekend|"
+    r"Sunday|Edition|Print))+$"
+)
+# A site's short link to the story: "Permalink http://dw.com/p/2S5Uo".
+_PERMALINK = re.compile(r"\bPermalink:?\s+https?://(?:www\.)?(?P<host>[\w.-]+\.[a-z]{2,})/", re.I)
 _DOMAIN = re.compile(r"[A-Za-z][\w-]*\.(?:az|com|net|org|ru|uk|co\.uk|info|news|io|de|fr|tv)", re.I)
 _NOT_AN_OUTLET = {
     "copyright",
@@ -136,17 +147,25 @@ def byline(line: str) -> str | None:
 
 
 def outlet_line(line: str) -> str | None:
-    """The outlet a copyright, "Source:" or bare domain line names, if the line is one."""
+    """The outlet a copyright, "Source:", print-edition, permalink or bare domain line names."""
     if match := _SOURCE.search(line):
         return _outlet(match["name"])
+    if match := _EDITION.search(line):
+        return _outlet(_EDITION_NAME.sub("", match["name"]))
+    if match := _PERMALINK.search(line):
+        return match["host"]
     if match := _COPYRIGHT.search(line):
         return _outlet(match["a"] or match["b"])
     return line if _DOMAIN.fullmatch(line) else None
 
 
-def years(lines: list[str]) -> set[int]:
-    """Years stated in copyright lines: they bound when undated wire copy can have run."""
-    return {int(y) for line in lines if "©" in line for y in re.findall(r"\b(20\d{2})\b", line)}
+def edition_date(line: str) -> str | None:
+    """The date of a print credit ("… 01/27/2017 page26)"), read month first as in the US
+    editions that print it; None when the day could be the month too."""
+    match = _EDITION.search(line)
+    if not match or int(match["d"]) <= 12:
+        return None
+    return _iso(int(match["y"]), int(match["m"]), int(match["d"]))
 
 
 def _outlet(name: str | None) -> str | None:
