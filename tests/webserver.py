@@ -65,7 +65,7 @@ class Web:
         web = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+            def do_GET(self) -> None:
                 web.hits[self.path] += 1
                 route = web.routes.get(self.path)
                 if route is None:
