@@ -62,8 +62,8 @@ def discover(articles_dir: Path) -> dict[str, Path]:
     """Every article file under the directory, by doc_id (the file name without extension)."""
     found: dict[str, Path] = {}
     for path in sorted(articles_dir.rglob("*")):
-        if path.suffix.lower() not in SUFFIXES or not path.is_file():
-            continue
+        if path.suffix.lower() not in SUFFIXES or path.name.startswith(".") or not path.is_file():
+            continue  # (hidden files are an editor's or a sync tool's, not articles)
         doc_id = path.stem
         if doc_id in found:
             log.warning("skipping %s: doc_id %r already used by %s", path, doc_id, found[doc_id])

@@ -7,9 +7,9 @@ next to whatever the operator's network can reach. So, for every request and eve
 - only http and https;
 - the host is resolved here, every address it resolves to is checked, and the connection goes
   to the checked address (a DNS answer that changes between check and connect cannot slip a
-  private address in). Loopback, private, shared and reserved networks are refused unless
-  `allow_private` (NEWSDESK_ALLOW_PRIVATE_URLS); link-local addresses, where cloud metadata
-  services live, are refused always;
+  private address in). Loopback and private networks are refused unless `allow_private`
+  (NEWSDESK_ALLOW_PRIVATE_URLS); shared and reserved ones, and link-local addresses, where
+  cloud metadata services live, are refused always;
 - a connect timeout, a timeout between two reads and a deadline for the whole response;
 - at most `max_bytes`, counted as the body arrives (a Content-Length over it is refused before
   reading); no compression, so the count is the size;
@@ -41,6 +41,7 @@ FEED_TYPES = (
     "application/rdf+xml",
 )
 ALL_TYPES = PAGE_TYPES + FEED_TYPES
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _METADATA_HOSTS = {"metadata.google.internal", "metadata"}
 # Cloud metadata services outside link-local space (AWS over IPv6, Alibaba).
 _METADATA_ADDRESSES = {
@@ -93,7 +94,11 @@ class Fetcher:
         raise FetchError(f"more than {MAX_REDIRECTS} redirects", url=url)
 
     def _once(self, url: str, headers: dict[str, str], types: tuple[str, ...]) -> Response | str:
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError as exc:  # a port that is no number, a broken [IPv6] bracket
+            raise FetchError(f"not a valid URL ({exc})", url=url) from None
         if parts.scheme not in ("http", "https"):
             raise FetchError(
                 f"only http and https URLs can be fetched, not {parts.scheme or '?'}:", url=url
@@ -101,7 +106,6 @@ class Fetcher:
         if not parts.hostname:
             raise FetchError("the URL has no host", url=url)
         address = self.resolve(parts.hostname, url)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         connection = _connection(parts.scheme, parts.hostname, address, port, self.timeout)
         started = time.monotonic()
@@ -156,7 +160,7 @@ class Fetcher:
             reason = (
                 "timed out"
                 if isinstance(exc, TimeoutError | socket.timeout)
-                else str(exc) or type(exc).__name__
+                else " ".join(str(exc).split()) or type(exc).__name__
             )
             raise FetchError(f"could not fetch ({reason})", url=url, transient=True) from exc
         finally:
@@ -169,7 +173,7 @@ class Fetcher:
             if size > self.max_bytes:
                 raise FetchError(f"over the {self.max_bytes:,}-byte limit", url=url)
             if time.monotonic() - started > self.deadline:
-                raise FetchError(f"took over {self.deadline:g} s", url=url)
+                raise FetchError(f"took over {self.deadline:g} s", url=url, transient=True)
             chunks.append(chunk)
         return b"".join(chunks)
 
@@ -192,8 +196,11 @@ class Fetcher:
     def refusal(self, address: str) -> str | None:
         """Why `address` may not be reached, or None."""
         ip = ipaddress.ip_address(address.split("%")[0])
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-            ip = ip.ipv4_mapped
+        if isinstance(ip, ipaddress.IPv6Address):  # an IPv4 address inside an IPv6 one
+            if ip.ipv4_mapped or ip.sixtofour:
+                ip = ip.ipv4_mapped or ip.sixtofour or ip
+            elif ip in _NAT64:
+                ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
         if ip.is_link_local or ip.is_multicast or ip.is_unspecified or ip in _METADATA_ADDRESSES:
             return "a link-local, metadata, multicast or unspecified address (never fetched)"
         if ip.is_global:

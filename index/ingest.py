@@ -104,7 +104,10 @@ class FeedReport:
 
 def url_key(url: str) -> str:
     """The same page under trivially different spellings (case of the host, a #fragment)."""
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # not a URL: the fetcher will say so
+        return hashlib.sha256(url.strip().encode()).hexdigest()[:12]
     normal = urlunsplit(
         (parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, "")
     )
@@ -277,6 +280,9 @@ class Ingest:
             if added.article is not None:
                 known.update(url_key(u) for u in (link, added.article.url) if u)
         report.unchanged = not report.added
+        if any(a.retry for a in report.added):  # keep fetching the feed until they are in
+            self.feeds.polled(feed_url, title=outlet)
+            return report
         self.feeds.polled(
             feed_url, etag=response.etag, last_modified=response.last_modified, title=outlet
         )
@@ -300,7 +306,7 @@ class Ingest:
             report.pages_fetched += 1
             return self.save(link, self.fetcher.get(link, types=PAGE_TYPES), known, fallback)
         except FetchError as exc:
-            if (text := _entry_text(entry)) is None:
+            if (text := _entry_text(entry, outlet)) is None:
                 return Added(link, failure=exc)
         page = Response(link, 200, "text/html", "utf-8", text.encode())
         try:  # the page could not be fetched: the feed's own copy of the story stands in
@@ -317,7 +323,9 @@ class FeedStore:
         url TEXT PRIMARY KEY, title TEXT, etag TEXT, last_modified TEXT,
         added TEXT NOT NULL, polled TEXT, error TEXT
     );
-    CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, feed TEXT NOT NULL, at TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS seen (
+        key TEXT PRIMARY KEY, entry TEXT NOT NULL, feed TEXT NOT NULL, at TEXT NOT NULL
+    );
     """
 
     def __init__(self, path: Path) -> None:
@@ -356,7 +364,7 @@ class FeedStore:
         rows = [dict(zip(names, row, strict=True)) for row in cursor]
         for row in rows:
             row["seen"] = self.db.execute(
-                "SELECT count(*) FROM seen WHERE feed = ?", (row["url"],)
+                "SELECT count(DISTINCT entry) FROM seen WHERE feed = ?", (row["url"],)
             ).fetchone()[0]
         return rows
 
@@ -381,9 +389,9 @@ class FeedStore:
         )
 
     def mark_seen(self, feed: str, keys: Iterable[str]) -> None:
-        self.db.executemany(
-            "INSERT OR IGNORE INTO seen VALUES (?, ?, ?)", [(k, feed, _now()) for k in keys]
-        )
+        keys = list(keys)  # an entry is seen under its guid and its link: one entry, two keys
+        rows = [(key, keys[0], feed, _now()) for key in keys]
+        self.db.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?, ?, ?)", rows)
 
 
 def _parse_feed(response: Response) -> Any:
@@ -422,7 +430,7 @@ def _entry_date(entry: Any) -> str | None:
     )
 
 
-def _entry_text(entry: Any) -> str | None:
+def _entry_text(entry: Any, outlet: str | None) -> str | None:
     """The entry's own HTML (content, else summary) when it is a story, not a teaser."""
     html = next(
         (c.get("value") for c in entry.get("content") or [] if c.get("value")), None
@@ -430,7 +438,8 @@ def _entry_text(entry: Any) -> str | None:
     if not html or len(re.sub(r"<[^>]+>", " ", html).split()) < MIN_FEED_WORDS:
         return None
     title = _escape(_clean(entry.get("title")) or "")
-    head = f"<head><title>{title}</title></head>"
+    site = f"<meta property='og:site_name' content='{_escape(outlet or '')}'>" if outlet else ""
+    head = f"<head><title>{title}</title>{site}</head>"
     return f"<html>{head}<body><article><h1>{title}</h1>{html}</article></body></html>"
 
 

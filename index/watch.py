@@ -133,6 +133,9 @@ class Watcher:
         except NewsdeskError as exc:
             log.warning("watch: %s", exc)
             return
+        except Exception:  # a bug must not stop the watching for good: log it, go on
+            log.exception("watch: the round failed")
+            return
         if done.stats.added or done.stats.updated or done.stats.removed or done.feeds:
             self.on_round(done)
 

@@ -20,6 +20,7 @@ from newsdesk.index.config import Settings
 from newsdesk.index.embeddings import MiniLMEmbedding
 
 from support import SAMPLE
+from webserver import Web
 
 
 @pytest.fixture(autouse=True)
@@ -139,3 +140,19 @@ def app(make_app: Any) -> Newsdesk:
     app: Newsdesk = make_app()
     app.build()
     return app
+
+
+@pytest.fixture(scope="module")
+def _web_server() -> Iterator[Web]:
+    server = Web().start()
+    yield server
+    server.stop()  # waits up to half a second: once per module, not per test
+
+
+@pytest.fixture
+def web(_web_server: Web) -> Web:
+    """A small web of pages and feeds on 127.0.0.1 (see `webserver.py`): one server per
+    module, with no routes and no hits counted at the start of each test."""
+    _web_server.routes.clear()
+    _web_server.hits.clear()
+    return _web_server
