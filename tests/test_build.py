@@ -275,5 +275,5 @@ def test_a_changed_chunker_rechunks_everything(
     stats = make_app(embed=counting).build()
     assert counting.embedded == stats.chunks == len(before)
     assert chunk_set(app) == before, "same chunker code, same chunks, no leftovers"
-    assert any("chunker changed (version 0 to" in r.getMessage() for r in caplog.records)
+    assert any("chunking changed (version 0 to" in r.getMessage() for r in caplog.records)
     assert app.catalog.get_meta("chunker") != "0"
