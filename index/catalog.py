@@ -36,17 +36,24 @@ def chunk_id(doc_id: str, file_hash: str, seq: int) -> str:
     return f"{doc_id}:{file_hash[:16]}:{seq}"
 
 
+def open_db(path: Path, schema: str) -> sqlite3.Connection:
+    """A SQLite database of the data dir, in autocommit and WAL mode with foreign keys on,
+    its `schema` created; DataDirError when the data dir cannot hold it."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        db.executescript(schema)
+    except (OSError, sqlite3.Error) as exc:
+        raise DataDirError(f"cannot use the data dir ({exc})", path=path.parent) from exc
+    return db
+
+
 class Catalog:
     def __init__(self, path: Path) -> None:
         self.path = path
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA foreign_keys=ON")
-            self.db.executescript(SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise DataDirError(f"cannot use the data dir ({exc})", path=path.parent) from exc
+        self.db = open_db(path, SCHEMA)
 
     def close(self) -> None:
         self.db.close()

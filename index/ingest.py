@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import io
-import logging
 import re
-import sqlite3
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,11 +26,10 @@ import yaml
 
 from newsdesk.index import articles
 from newsdesk.index.articles import Article
+from newsdesk.index.catalog import open_db
 from newsdesk.index.config import Settings
 from newsdesk.index.errors import ArticleError, DataDirError, FetchError
 from newsdesk.index.fetch import FEED_TYPES, PAGE_TYPES, Fetcher, Response
-
-log = logging.getLogger(__name__)
 
 _SUFFIX = {"text/html": ".html", "application/xhtml+xml": ".html", "text/plain": ".txt"}
 MIN_FEED_WORDS = 30  # a feed's own text stands in for an unreachable page only if it is a story
@@ -121,7 +118,8 @@ def file_name(title: str, url: str) -> str:
 
 
 def known_urls(articles_dir: Path) -> set[str]:
-    """URL keys of the pages already saved in the folder (by name, then by front matter)."""
+    """URL keys of the pages already saved in the folder (by name, then by front matter);
+    none when the folder does not exist yet."""
     keys = set()
     for path in articles_dir.rglob("*.md"):
         if match := re.search(r"-([0-9a-f]{12})$", path.stem):
@@ -165,7 +163,7 @@ class Ingest:
 
     def add(self, urls: Iterable[str]) -> list[Added]:
         """Fetch, extract and save each page; one bad URL never stops the others."""
-        known = known_urls(self.articles_dir) if self.articles_dir.is_dir() else set()
+        known = known_urls(self.articles_dir)
         results = []
         for url in urls:
             if url_key(url) in known:
@@ -236,7 +234,7 @@ class Ingest:
 
     def poll(self, urls: Iterable[str] | None = None) -> list[FeedReport]:
         """Fetch every feed (or `urls`) with conditional GET and save its new entries."""
-        known = known_urls(self.articles_dir) if self.articles_dir.is_dir() else set()
+        known = known_urls(self.articles_dir)
         return [self._poll_one(feed, known) for feed in (urls or self.feeds.urls())]
 
     def _poll_one(self, feed_url: str, known: set[str]) -> FeedReport:
@@ -329,13 +327,7 @@ class FeedStore:
     """
 
     def __init__(self, path: Path) -> None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.executescript(self.SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise DataDirError(f"cannot use the data dir ({exc})", path=path.parent) from exc
+        self.db = open_db(path, self.SCHEMA)
 
     def add(self, url: str) -> bool:
         """False when the feed was followed already."""
@@ -453,8 +445,3 @@ def _clean(value: Any) -> str | None:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def iter_new(reports: Iterable[FeedReport]) -> Iterator[Added]:
-    for report in reports:
-        yield from (a for a in report.added if a.article is not None)

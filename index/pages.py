@@ -10,7 +10,6 @@ read here: the exact publication time with its UTC offset, the outlet in a "Titl
 from __future__ import annotations
 
 import json
-import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,8 +17,6 @@ from typing import Any
 from urllib.parse import urlparse
 
 from newsdesk.index import wire
-
-log = logging.getLogger(__name__)
 
 _TITLE_SEPARATORS = re.compile(r"\s+(?:[-|–—:•·]|::)\s+")
 _PUBLISHED_META = (
