@@ -7,11 +7,12 @@ import re
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from typing import Any
 
-from newsdesk.index import verdict
+from newsdesk.index import verdict, when
 from newsdesk.index.conversation import Recall, Resolved, Turn, recall, resolve
 from newsdesk.index.embeddings import MiniLMEmbedding
 from newsdesk.index.errors import BackendUnavailable, BadQuestion
@@ -29,12 +30,18 @@ from newsdesk.index.evidence import (
 )
 from newsdesk.index.llm import Backend, Judge, Message
 from newsdesk.index.retrieve import RRF_K, Filters, Hit, Retriever
+from newsdesk.index.sentences import sentences
+from newsdesk.index.speakers import is_quotation, speaker
+from newsdesk.index.when import Window
 
 log = logging.getLogger(__name__)
 
 PROMPTS = ("system", "question", "history", "why", "verdict", "not_covered")
 MAX_ANSWER_TOKENS = 160
 EXTRACTIVE_SENTENCES = 2
+STALE_ARCHIVE_DAYS = 7  # an archive whose newest article is older counts time from that day
+LATEST_DAYS = 7  # "latest on X": the last week of X's coverage
+COVERAGE_HITS = 3  # passages an event's first (or last) report is dated from
 TIE_WEIGHT = 0.5  # how much the earlier turn counts when a follow-up names its own subject
 
 
@@ -49,9 +56,10 @@ class Citation:
     quote: str
     url: str | None = None
     also_reported_by: tuple[str, ...] = ()
+    speaker: str | None = None  # who the quote says said it, when it reports speech
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "n": self.n,
             "doc_id": self.doc_id,
             "title": self.title,
@@ -60,6 +68,9 @@ class Citation:
             "path": self.path,
             "quote": self.quote,
         }
+        if self.speaker:
+            data["speaker"] = self.speaker
+        return data
 
 
 @dataclass(frozen=True)
@@ -85,6 +96,7 @@ class Answer:
     closest: list[str] = field(default_factory=list)  # titles, when not answered
     fallback: str | None = None  # why the answer quotes the articles instead of the model
     topic: str = ""  # the conversation's topic this answer was about (for the next follow-up)
+    window: Window | None = None  # the dates a question about time was read as asking about
 
     def turn(self) -> Turn:
         """This answer as a turn of its conversation."""
@@ -101,6 +113,7 @@ class Answer:
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
             "dropped": [d.to_json() for d in self.dropped],
             "fallback": self.fallback,
+            "window": self.window.to_json() if self.window else None,
         }
 
 
@@ -116,6 +129,13 @@ OPENING_QUOTES = "\"'“‘«„"
 def in_quotes(passage: str) -> str:
     """A passage in quotation marks, unless it already opens with its own (it is a quote)."""
     return passage if passage.startswith(tuple(OPENING_QUOTES)) else f"“{passage}”"
+
+
+def dates_note(answer: Answer, window: Window) -> str:
+    """What an answer to a question about time says of dates: the window it read, and the
+    date of each source it cites."""
+    cited = ", ".join(f"[{c.n}] {c.date[:10] if c.date else 'undated'}" for c in answer.citations)
+    return f"(Dates asked about: {window.describe()}." + (f" Cited: {cited}.)" if cited else ")")
 
 
 def clean_question(question: str, limit: int) -> str:
@@ -170,13 +190,71 @@ class Engine:
         remembered = recall(question, history)
         if remembered is not None:
             return self._recalled(question, remembered, started)
-        resolved = resolve(question, history)
+        about, filters, window = self._dates(question, filters or Filters())
+        answer = self._answer(question, about, history, filters, on_evidence, started)
+        if window is not None:
+            answer.window = window
+            answer.text += " " + dates_note(answer, window)
+        return answer
+
+    def _dates(self, question: str, filters: Filters) -> tuple[str, Filters, Window | None]:
+        """A question about time as the question without its time words, and the filters
+        with the window it asks about (explicit since/until win over words)."""
+        if filters.dated:
+            return question, filters, None
+        today = datetime.now(UTC).date()
+        newest = self.retriever.newest()
+        archive = newest is not None and newest < today - timedelta(days=STALE_ARCHIVE_DAYS)
+        anchor = newest if archive and newest else today
+        found = when.window(question, anchor)
+        if found is None:
+            return question, filters, None
+        about = when.strip(question, found)
+        since, until = found.since, found.until
+        if found.after or found.latest:
+            days = self._coverage_days(found.after or about, filters)
+            if not days:
+                return question, filters, None
+            if found.after:
+                since = days[0]
+            else:
+                since, until = days[-1] - timedelta(days=LATEST_DAYS - 1), days[-1]
+        found = replace(found, since=since, until=until, anchor=anchor, archive_anchor=archive)
+        dated = Filters(
+            since.isoformat() if since else None,
+            filters.source,
+            until.isoformat() if until else None,
+        )
+        return about, dated, found
+
+    def _coverage_days(self, about: str, filters: Filters) -> list[date]:
+        """The publication days of the best passages about `about` that share the best one's
+        story, in order: when an event was first reported, and when last."""
+        _, hits = self.retriever.search(about, self.top_k, filters)
+        story = hits[0].meta.get("story") if hits else None
+        days = {
+            datetime.fromtimestamp(int(h.meta["published_ts"]), UTC).date()
+            for h in hits[:COVERAGE_HITS]
+            if h.meta.get("published_ts") and (story is None or h.meta.get("story") == story)
+        }
+        return sorted(days)
+
+    def _answer(
+        self,
+        question: str,
+        about: str,
+        history: Sequence[Turn],
+        filters: Filters,
+        on_evidence: Callable[[list[Evidence]], None] | None,
+        started: float,
+    ) -> Answer:
+        resolved = resolve(about, history)
         query, hits = self.search(resolved, filters)
         asked = resolved.standalone
         evidence = select(query, hits, self.embedder)
         retrieved = time.perf_counter()
         timings = {"retrieve": (retrieved - started) * 1000}
-        if not relevant(question, evidence, hits):
+        if not relevant(about, evidence, hits):
             refusal = self._not_covered(question, hits, timings, started)
             refusal.topic = resolved.topic
             return refusal
@@ -362,6 +440,7 @@ class Engine:
     def _citation(self, n: int, e: Evidence) -> Citation:
         meta = e.hit.meta
         also = tuple(dict.fromkeys(e.also))
+        parts = [e.quote[s.start : s.end] for s in sentences(e.quote)] or [e.quote]
         return Citation(
             n,
             e.doc_id,
@@ -372,6 +451,9 @@ class Engine:
             e.quote,
             meta.get("url"),
             also,
+            speaker(parts[-1], parts[-2] if len(parts) > 1 else None)
+            if is_quotation(parts[-1])
+            else None,
         )
 
     def _not_covered(

@@ -20,16 +20,20 @@ from newsdesk.index.answer import Answer, Engine
 from newsdesk.index.catalog import Catalog
 from newsdesk.index.config import Settings
 from newsdesk.index.conversation import Turn
+from newsdesk.index.dates import published_ts
 from newsdesk.index.embeddings import MiniLMEmbedding
 from newsdesk.index.errors import BackendUnavailable, ConfigError, IndexNotBuilt
 from newsdesk.index.interfaces import NewsdeskQueryEngine, NewsdeskRetriever
 from newsdesk.index.llm import Backend, make_backend
 from newsdesk.index.retrieve import Filters, Retriever
 from newsdesk.index.store import Store, make_client
+from newsdesk.index.stories import Story, collect
 
 if TYPE_CHECKING:
     from newsdesk.index.build import BuildStats
+    from newsdesk.index.compare import Comparison
     from newsdesk.index.ingest import Added, FeedReport, Ingest
+    from newsdesk.index.timeline import Timeline
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +50,7 @@ class Source:
     path: str
     chunks: int
     cluster: str
+    story: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -57,6 +62,7 @@ class Source:
             "path": self.path,
             "chunks": self.chunks,
             "cluster": self.cluster,
+            "story": self.story,
         }
 
 
@@ -229,12 +235,49 @@ class Newsdesk:
                 m["path"],
                 counts[doc_id],
                 m.get("cluster", doc_id),
+                m.get("story"),
             )
             for doc_id, m in first.items()
         ]
         sources.sort(key=lambda s: s.doc_id)
         sources.sort(key=lambda s: s.published or "", reverse=True)
         return sources
+
+    def stories(self) -> list[Story]:
+        """The stories of the archive, biggest and most recent first (works on a server)."""
+        return collect(
+            {
+                "doc_id": s.doc_id,
+                "title": s.title,
+                "source": s.source,
+                "published": s.published,
+                "published_ts": published_ts(s.published) if s.published else 0,
+                "story": s.story,
+            }
+            for s in self.sources()
+        )
+
+    def story(self, query: str) -> Story:
+        """The story `query` is about: a story id, or words about it. Raises `NoStory` (with
+        the closest) when no article is about it."""
+        from newsdesk.index.coverage import find
+
+        return find(query, self.stories(), self.retriever(), self.embedder)
+
+    def timeline(self, query: str, *, page: int = 1) -> Timeline:
+        """The events of the story `query` names, in date order, each a verbatim quote."""
+        from newsdesk.index import coverage, timeline
+
+        story = self.story(query)
+        return timeline.build(story, coverage.read(self.store, story.id), self.embedder, page=page)
+
+    def compare(self, query: str) -> Comparison:
+        """The outlets of the story `query` names side by side: what each alone reports, whom
+        each quotes, and where they disagree."""
+        from newsdesk.index import compare, coverage
+
+        story = self.story(query)
+        return compare.build(story, coverage.read(self.store, story.id))
 
     def close(self) -> None:
         if "catalog" in self.__dict__:

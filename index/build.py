@@ -21,7 +21,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from newsdesk.index import dedup, keyword
+from newsdesk.index import dedup, keyword, stories
 from newsdesk.index.articles import (
     EXTRACTOR_VERSION,
     MAX_ARTICLE_BYTES,
@@ -278,7 +278,8 @@ class Builder:
                 stats.updated += 1
 
     def _publish(self) -> None:
-        """After a change: clusters, the keyword index and the generation, then clear `dirty`."""
+        """After a change: clusters, stories, the keyword index and the generation, then clear
+        `dirty`."""
         clusters = dedup.clusters(self.catalog.signatures())
         for doc_id, old, ids in self.catalog.cluster_changes(clusters):
             new = clusters.get(doc_id, doc_id)
@@ -286,6 +287,8 @@ class Builder:
             self.store.collection.update(ids=ids, metadatas=[{"cluster": new}] * len(ids))
         with self.catalog.transaction():
             self.catalog.set_clusters(clusters)
+        stories.refresh(self.catalog, self.store)
+        with self.catalog.transaction():
             generation = self.catalog.bump_generation()
         self.store.set_generation(generation)
         keyword.KeywordIndex.refresh(self.store, self.data_dir)

@@ -28,6 +28,10 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE TABLE IF NOT EXISTS pending (doc_id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS stories (
+    doc_id TEXT PRIMARY KEY, file_hash TEXT NOT NULL, story TEXT NOT NULL,
+    vector BLOB NOT NULL, names TEXT NOT NULL
+);
 """
 
 
@@ -124,6 +128,7 @@ class Catalog:
 
     def clear(self) -> None:
         self.db.execute("DELETE FROM articles")
+        self.db.execute("DELETE FROM stories")
 
     def pending(self) -> list[str]:
         """Articles whose chunks may be in Chroma without the catalog knowing (a killed build)."""
@@ -145,13 +150,7 @@ class Catalog:
             "SELECT doc_id, COALESCE(cluster, doc_id) FROM articles"
         ):
             if clusters.get(doc_id, doc_id) != old:
-                ids = [
-                    row[0]
-                    for row in self.db.execute(
-                        "SELECT id FROM chunks WHERE doc_id = ? ORDER BY seq", (doc_id,)
-                    )
-                ]
-                changes.append((doc_id, old, ids))
+                changes.append((doc_id, old, self.chunks_of(doc_id)))
         return changes
 
     def signatures(self) -> dict[str, bytes]:
@@ -163,6 +162,46 @@ class Catalog:
             "UPDATE articles SET cluster = ? WHERE doc_id = ?",
             [(cluster, doc_id) for doc_id, cluster in clusters.items()],
         )
+
+    # -- stories (see `index.stories`) ---------------------------------------------------------
+
+    def story_rows(self) -> dict[str, tuple[str, str, bytes, str]]:
+        """doc_id -> (file_hash, story, vector, names) as the last grouping saw each article."""
+        rows = self.db.execute("SELECT doc_id, file_hash, story, vector, names FROM stories")
+        return {doc_id: (h, story, vector, n) for doc_id, h, story, vector, n in rows}
+
+    def grouping_inputs(self, chars: int) -> list[tuple[str, str, str, str | None, str, str]]:
+        """(doc_id, file_hash, title, published, opening `chars` of the text, cluster) of every
+        article."""
+        return list(
+            self.db.execute(
+                "SELECT doc_id, file_hash, title, published, substr(text, 1, ?), "
+                "COALESCE(cluster, doc_id) FROM articles",
+                (chars,),
+            )
+        )
+
+    def opening_chunks(self, doc_ids: Iterable[str], chunks: int) -> dict[str, list[str]]:
+        """doc_id -> the ids of its first `chunks` chunks."""
+        found: dict[str, list[str]] = {}
+        wanted = set(doc_ids)
+        for doc_id, chunk in self.db.execute(
+            "SELECT doc_id, id FROM chunks WHERE seq < ? ORDER BY doc_id, seq", (chunks,)
+        ):
+            if doc_id in wanted:
+                found.setdefault(doc_id, []).append(chunk)
+        return found
+
+    def chunks_of(self, doc_id: str) -> list[str]:
+        rows = self.db.execute("SELECT id FROM chunks WHERE doc_id = ? ORDER BY seq", (doc_id,))
+        return [row[0] for row in rows]
+
+    def put_stories(
+        self, rows: Iterable[tuple[str, str, str, bytes, str]], gone: Iterable[str]
+    ) -> None:
+        """Save (doc_id, file_hash, story, vector, names) rows; forget the `gone` articles."""
+        self.db.executemany("DELETE FROM stories WHERE doc_id = ?", [(d,) for d in gone])
+        self.db.executemany("INSERT OR REPLACE INTO stories VALUES (?, ?, ?, ?, ?)", rows)
 
     def text(self, doc_id: str) -> str | None:
         row = self.db.execute("SELECT text FROM articles WHERE doc_id = ?", (doc_id,)).fetchone()

@@ -19,7 +19,13 @@ from newsdesk.index.config import BACKENDS
 from newsdesk.index.errors import IndexNotBuilt, NewsdeskError
 from newsdesk.index.messages import for_terminal
 from newsdesk.index.retrieve import Filters
-from newsdesk.index.terminal import render, source_lines
+from newsdesk.index.terminal import (
+    comparison_text,
+    render,
+    source_lines,
+    story_lines,
+    timeline_text,
+)
 
 
 class _Group(click.Group):
@@ -181,6 +187,7 @@ def sources_command(desk: Newsdesk, as_json: bool) -> None:
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 @click.option("--since", help="Only articles published on or after this date (2026-01-31).")
+@click.option("--until", help="Only articles published on or before this date (2026-02-28).")
 @click.option("--source", help="Only articles from this outlet.")
 @click.option("--backend", type=click.Choice(BACKENDS), help="Override NEWSDESK_LLM.")
 @pass_desk
@@ -189,17 +196,62 @@ def ask_command(
     question: str,
     as_json: bool,
     since: str | None,
+    until: str | None,
     source: str | None,
     backend: str | None,
 ) -> None:
-    """Answer QUESTION from the articles, with numbered sources."""
+    """Answer QUESTION from the articles, with numbered sources. A question about time
+    ("last week", "since 1 March", "in 2025", "after the summit") is answered from the
+    articles of those dates; --since/--until set the dates explicitly instead."""
     clean_question(question, desk.settings.max_question_chars)  # fail fast, before loading
-    filters = Filters(since, source)
+    filters = Filters(since, source, until)
     answer = ready_engine(desk, backend).ask(question, filters=filters)
     if as_json:
         click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
     else:
         click.echo(render(answer, verbose=bool(option(click.get_current_context(), "verbose"))))
+
+
+@cli.command("stories")
+@click.option("--json", "as_json", is_flag=True, help="Print the stories as JSON.")
+@pass_desk
+def stories_command(desk: Newsdesk, as_json: bool) -> None:
+    """List the stories: articles that report the same event, across outlets and days."""
+    stories = desk.stories() if desk.store.exists() else []
+    if as_json:
+        click.echo(json.dumps([s.to_json() for s in stories], ensure_ascii=False, indent=2))
+    elif not stories:
+        click.echo("No articles indexed yet: run `newsdesk index`.")
+    else:
+        click.echo("\n".join(story_lines(stories)))
+
+
+@cli.command("timeline")
+@click.argument("story")
+@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON.")
+@pass_desk
+def timeline_command(desk: Newsdesk, story: str, page: int, as_json: bool) -> None:
+    """The events of STORY (a story id, or words about it) in date order, each a quote."""
+    timeline = desk.timeline(story, page=page)
+    if as_json:
+        click.echo(json.dumps(timeline.to_json(), ensure_ascii=False))
+    else:
+        click.echo(timeline_text(timeline))
+
+
+@cli.command("compare")
+@click.argument("story")
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@pass_desk
+def compare_command(desk: Newsdesk, story: str, as_json: bool) -> None:
+    """The outlets of STORY side by side: what each alone reports, whom each quotes, and
+    where they disagree."""
+    comparison = desk.compare(story)
+    if as_json:
+        click.echo(json.dumps(comparison.to_json(), ensure_ascii=False))
+    else:
+        click.echo(comparison_text(comparison))
 
 
 @cli.command("repl")

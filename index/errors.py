@@ -76,3 +76,15 @@ class FetchError(NewsdeskError):
         self.url = url
         self.transient = transient
         self.setting = setting
+
+
+class NoStory(NewsdeskError):
+    """No story matches `query`; `closest` holds the labels of the nearest ones."""
+
+    def __init__(self, query: str, closest: list[str]) -> None:
+        shown = "; ".join(f"“{label}”" for label in closest)
+        super().__init__(
+            f"no story found for {query!r}" + (f"; the closest: {shown}" if shown else "")
+        )
+        self.query = query
+        self.closest = closest

@@ -16,6 +16,7 @@ from newsdesk.index.errors import (
     IndexBusy,
     IndexNotBuilt,
     NewsdeskError,
+    NoStory,
 )
 
 LOOKING = "Looking through the articles…"
@@ -47,7 +48,7 @@ def for_terminal(error: NewsdeskError) -> str:
 def for_chat(error: NewsdeskError) -> str:
     """The error as one line for a chat user: no paths, flags or settings; what the user
     can change themselves is said, the rest goes to the operators (the edge logs it)."""
-    if isinstance(error, BadQuestion):
+    if isinstance(error, BadQuestion | NoStory):
         return _sentence(str(error))
     if isinstance(error, IndexNotBuilt):
         return NOT_INDEXED_CHAT

@@ -19,10 +19,20 @@ from newsdesk.index.conversation import MAX_TURNS, Turn
 from newsdesk.index.errors import NewsdeskError
 from newsdesk.index.evidence import Evidence
 from newsdesk.index.messages import CONVERSATION_FORGOTTEN, for_terminal
-from newsdesk.index.terminal import reading_line, render, source_lines
+from newsdesk.index.terminal import (
+    comparison_text,
+    reading_line,
+    render,
+    source_lines,
+    story_lines,
+    timeline_text,
+)
 
 HELP = """Ask a question, then follow-ups ("and what did London say?").
   :sources        list the indexed articles
+  :stories        list the stories (articles about one event)
+  :timeline STORY the events of a story (its id, or words about it) in date order
+  :compare STORY  the story's outlets side by side
   :reindex        rebuild the index from the articles directory
   :backend NAME   switch generation backend (llama-cpp, ollama, openai, extractive)
   :new            forget the conversation so far
@@ -81,6 +91,16 @@ class Repl:
             click.echo(HELP)
         elif name == "sources":
             click.echo("\n".join(source_lines(self.app.sources())))
+        elif name == "stories":
+            click.echo("\n".join(story_lines(self.app.stories())))
+        elif name in ("timeline", "compare"):
+            try:
+                if name == "timeline":
+                    click.echo(timeline_text(self.app.timeline(argument)))
+                else:
+                    click.echo(comparison_text(self.app.compare(argument)))
+            except NewsdeskError as exc:
+                click.echo(f"error: {for_terminal(exc)}", err=True)
         elif name == "reindex":
             stats = self.app.build(lock_wait=600)
             click.echo(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,36 +27,60 @@ from newsdesk.index.store import Store
 RRF_K = 60  # the usual reciprocal-rank-fusion constant
 CANDIDATES = 20  # per retriever, before fusion
 MAX_OUTLETS_SHOWN = 12  # in the error for an outlet no article comes from
+DAY = 86400
 
 
 @dataclass(frozen=True)
 class Filters:
-    since: str | None = None  # ISO date; undated articles are left out when set
+    since: str | None = None  # ISO date, inclusive; undated articles are left out when set
     source: str | None = None  # outlet, case-insensitive
+    until: str | None = None  # ISO date, inclusive (the whole day)
 
     def __post_init__(self) -> None:
-        if self.since:
-            try:
-                datetime.fromisoformat(self.since)
-            except ValueError:
-                raise BadQuestion(
-                    f"since {self.since!r} is not a date: use one like 2026-01-31", field="since"
-                ) from None
+        for name in ("since", "until"):
+            value = getattr(self, name)
+            if value:
+                try:
+                    datetime.fromisoformat(value)
+                except ValueError:
+                    raise BadQuestion(
+                        f"{name} {value!r} is not a date: use one like 2026-01-31", field=name
+                    ) from None
+
+    @property
+    def dated(self) -> bool:
+        return bool(self.since or self.until)
+
+    def _range(self) -> tuple[int | None, int | None]:
+        low = published_ts(self.since) if self.since else None
+        high = None
+        if self.until:
+            end = datetime.fromisoformat(self.until)
+            high = published_ts(self.until) + (
+                DAY - 1 if end == datetime(end.year, end.month, end.day) else 0
+            )
+        return low, high
 
     def llama(self) -> MetadataFilters | None:
         filters = []
-        if self.since:
+        low, high = self._range()
+        if low is not None:
             filters.append(
-                MetadataFilter(
-                    key="published_ts", value=published_ts(self.since), operator=FilterOperator.GTE
-                )
+                MetadataFilter(key="published_ts", value=low, operator=FilterOperator.GTE)
+            )
+        if high is not None:
+            filters.append(
+                MetadataFilter(key="published_ts", value=high, operator=FilterOperator.LTE)
             )
         if self.source:
             filters.append(MetadataFilter(key="source_key", value=self.source.casefold()))
         return MetadataFilters(filters=filters) if filters else None  # type: ignore[arg-type]
 
     def allows(self, meta: dict[str, Any]) -> bool:
-        if self.since and meta.get("published_ts", -1) < published_ts(self.since):
+        low, high = self._range()
+        if low is not None and meta.get("published_ts", -1) < low:
+            return False
+        if high is not None and not 0 < meta.get("published_ts", -1) <= high:
             return False
         return not (self.source and meta.get("source_key") != self.source.casefold())
 
@@ -128,7 +152,7 @@ class Retriever:
                 "keyword": None,
             }
         mask = None
-        if filters.since or filters.source:
+        if filters.dated or filters.source:
             mask = np.array([filters.allows(m) for m in keyword.metadatas], dtype=np.float32)
         rows = keyword.search(query, CANDIDATES, mask) if mode != "dense" else []
         missing = [keyword.ids[row] for row, _ in rows if keyword.ids[row] not in found]
@@ -153,6 +177,13 @@ class Retriever:
         ]
         hits.sort(key=lambda h: h.score, reverse=True)
         return hits[:k]
+
+    def newest(self) -> date | None:
+        """The publication day of the archive's newest dated article."""
+        newest = max(
+            (int(m.get("published_ts", 0)) for m in self.keyword_index().metadatas), default=0
+        )
+        return datetime.fromtimestamp(newest, UTC).date() if newest > 0 else None
 
     def _documents(self, ids: list[str]) -> list[str]:
         if not ids:

@@ -6,7 +6,10 @@ from collections.abc import Iterable
 
 from newsdesk.index.answer import Answer, in_quotes
 from newsdesk.index.app import Source
+from newsdesk.index.compare import Comparison
 from newsdesk.index.evidence import Evidence, articles
+from newsdesk.index.stories import Story
+from newsdesk.index.timeline import Timeline
 
 
 def render(answer: Answer, verbose: bool = False) -> str:
@@ -50,3 +53,66 @@ def reading_line(evidence: list[Evidence]) -> str:
         origin = ", ".join(v for v in (source, date and date[:10]) if v)
         shown.append(f"“{title}”" + (f" ({origin})" if origin else ""))
     return "; ".join(shown)
+
+
+def story_lines(stories: Iterable[Story]) -> list[str]:
+    """`newsdesk stories`: id, dates, article count, outlets, label; one story a line."""
+    lines = []
+    for s in stories:
+        span = _span(s.first, s.last)
+        outlets = ", ".join(s.outlets[:4]) + (", …" if len(s.outlets) > 4 else "")
+        undated = f", {s.undated} undated" if s.undated else ""
+        lines.append(
+            f"{s.id}  {span:<23}  {s.articles:>3} articles{undated}  "
+            f"[{outlets or 'unknown outlets'}]  {s.label}"
+        )
+    return lines
+
+
+def _span(first: str | None, last: str | None) -> str:
+    if not first:
+        return "undated"
+    return first if first == last else f"{first} – {last}"
+
+
+def timeline_text(timeline: Timeline) -> str:
+    """A timeline: a header, then one line per event with its date, outlets and quote."""
+    story = timeline.story
+    lines = [f"{story.label} ({story.id}; {_span(story.first, story.last)})"]
+    if timeline.single_outlet:
+        lines.append(
+            f"Only {timeline.outlets[0] if timeline.outlets else 'one outlet'} "
+            "reports this story: a timeline of one outlet."
+        )
+    for line in timeline.lines:
+        when = line.date or "undated"
+        how = {"event": f"“{line.phrase}”", "published": "published", "undated": "undated"}
+        outlets = ", ".join(line.outlets)
+        lines.append(f"{when:<10}  ({how[line.dated_by]}; {outlets})")
+        speaker = f" — {line.speaker}" if line.speaker else ""
+        lines.append(f"    {quoted(line.quote)}{speaker}")
+    if timeline.pages > 1:
+        lines.append(f"Page {timeline.page} of {timeline.pages} ({timeline.total} events).")
+    return "\n".join(lines)
+
+
+def comparison_text(comparison: Comparison) -> str:
+    """Outlets side by side: disagreements first, then each outlet's own reporting."""
+    story = comparison.story
+    lines = [f"{story.label} ({story.id}): {len(comparison.outlets)} outlets"]
+    if comparison.single_outlet:
+        lines.append("Only one outlet reports this story: there is nothing to compare it with.")
+    if comparison.conflicts:
+        lines += ["", "Where they disagree:"]
+    for c in comparison.conflicts:
+        lines.append(f"  {c.kind}: {c.detail}")
+        for side in c.sides:
+            lines.append(f"    {side.report.outlet}: {quoted(side.quote)}")
+    for view in comparison.outlets:
+        lines += ["", f"{view.outlet} ({len(view.reports)} articles)"]
+        if view.only_here:
+            lines.append("  Only here:")
+            lines += [f"    {quoted(q.quote)}" for q in view.only_here]
+        if view.quotes:
+            lines.append("  Quotes: " + ", ".join(view.quotes))
+    return "\n".join(lines)

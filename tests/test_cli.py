@@ -95,6 +95,7 @@ def test_ask_json_is_the_documented_schema(articles: Path, tmp_path: Path) -> No
         "timings_ms",
         "dropped",
         "fallback",
+        "window",
     }
     assert set(answer["timings_ms"]) == {"retrieve", "generate", "total"}
     assert answer["dropped"] == [] and answer["fallback"] is None

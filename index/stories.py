@@ -1,0 +1,287 @@
+"""Stories: the articles that report one event, across outlets and days.
+
+Grouped the way Topic Detection and Tracking systems do it: articles are taken in
+publication order, and each joins the story it is most like (the story's mean vector, plus
+the share of the article's names the story already uses), if it is like one enough and the
+story was in the news within `WINDOW_DAYS`; else it starts a story. Near-duplicate copies
+(`dedup` clusters) always share a story.
+
+Incremental by construction: an added article is compared with the stories of its days only,
+and only a story that lost or changed an article is regrouped; the rest keep their ids. Each
+article's story is stored in the catalog (with the vector and names it was grouped by) and in
+its chunks' Chroma metadata (`story`), so a bot answering from a Chroma server sees stories.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import numpy as np
+
+from newsdesk.index.catalog import Catalog
+from newsdesk.index.claims import names
+from newsdesk.index.dates import published_ts
+from newsdesk.index.store import GET_PAGE, Store
+
+log = logging.getLogger(__name__)
+
+# Set on the dev half of bench/stories_labels.jsonl (bench/stories.py reports the test half).
+THRESHOLD = 0.62  # similarity (cosine to the story's mean, plus the names bonus) to join
+NAMES_WEIGHT = 0.25  # the bonus for an article whose names the story already uses, all of them
+WINDOW_DAYS = 7  # a story takes articles up to this many days after its latest one
+NAMES_CHARS = 1500  # names are read from the title and the article's opening
+DAY = 86400
+
+
+@dataclass
+class Item:
+    """An article as grouping sees it."""
+
+    doc_id: str
+    vector: np.ndarray  # unit length
+    names: frozenset[str]
+    ts: int | None  # publication time (Unix seconds), None when undated
+    cluster: str | None = None  # near-duplicate cluster
+
+
+@dataclass
+class _Group:
+    members: list[Item] = field(default_factory=list)
+    total: np.ndarray | None = None
+    names: dict[str, int] = field(default_factory=dict)
+    first: int | None = None
+    last: int | None = None
+
+    def add(self, item: Item) -> None:
+        self.members.append(item)
+        self.total = item.vector.copy() if self.total is None else self.total + item.vector
+        for name in item.names:
+            self.names[name] = self.names.get(name, 0) + 1
+        if item.ts is not None:
+            self.first = item.ts if self.first is None else min(self.first, item.ts)
+            self.last = item.ts if self.last is None else max(self.last, item.ts)
+
+    def score(self, item: Item) -> float:
+        assert self.total is not None
+        cosine = float(item.vector @ self.total) / float(np.linalg.norm(self.total) or 1.0)
+        shared = sum(1 for n in item.names if n in self.names) / max(1, len(item.names))
+        return cosine + NAMES_WEIGHT * shared
+
+    def open_to(self, item: Item, window_days: int) -> bool:
+        if item.ts is None or self.last is None or self.first is None:
+            return True
+        return self.first - window_days * DAY <= item.ts <= self.last + window_days * DAY
+
+
+def article_names(text: str) -> frozenset[str]:
+    """The names an article's opening uses (not its headline's: headlines capitalise every
+    word)."""
+    return frozenset(names(". ".join(text[:NAMES_CHARS].splitlines())))
+
+
+def story_id(members: Iterable[str]) -> str:
+    """A story's id: from its first article (earliest date, then doc_id, as `order` sorts)."""
+    return "s" + hashlib.sha1(next(iter(members)).encode()).hexdigest()[:7]
+
+
+def order(items: Iterable[Item]) -> list[Item]:
+    """Publication order; undated articles last."""
+    return sorted(items, key=lambda i: (i.ts is None, i.ts or 0, i.doc_id))
+
+
+def group(
+    items: Sequence[Item],
+    existing: dict[str, list[Item]] | None = None,
+    *,
+    threshold: float = THRESHOLD,
+    window_days: int = WINDOW_DAYS,
+) -> dict[str, str]:
+    """doc_id -> story id for `items` and the members of `existing` stories (which keep
+    their members; `items` join them or start new ones)."""
+    groups = []
+    by_cluster: dict[str, _Group] = {}
+    for members in (existing or {}).values():
+        g = _Group()
+        for item in order(members):
+            g.add(item)
+            if item.cluster:
+                by_cluster[item.cluster] = g
+        groups.append(g)
+    for item in order(items):
+        chosen = by_cluster.get(item.cluster) if item.cluster else None
+        if chosen is None:
+            scored = [
+                (g.score(item), k) for k, g in enumerate(groups) if g.open_to(item, window_days)
+            ]
+            best = max(scored, default=None)
+            if best is not None and best[0] >= threshold:
+                chosen = groups[best[1]]
+        if chosen is None:
+            chosen = _Group()
+            groups.append(chosen)
+        chosen.add(item)
+        if item.cluster:
+            by_cluster.setdefault(item.cluster, chosen)
+    result = {}
+    for g in groups:
+        ids = [m.doc_id for m in order(g.members)]
+        sid = story_id(ids)
+        result.update({doc_id: sid for doc_id in ids})
+    return result
+
+
+# -- stories as the index keeps them ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Story:
+    """A story as `newsdesk stories` lists it."""
+
+    id: str
+    label: str  # the headline of its first dated article
+    first: str | None  # earliest publication date (ISO day), None when all are undated
+    last: str | None
+    outlets: tuple[str, ...]
+    doc_ids: tuple[str, ...]  # in publication order, undated last
+    undated: int = 0
+
+    @property
+    def articles(self) -> int:
+        return len(self.doc_ids)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "label": self.label,
+            "first": self.first,
+            "last": self.last,
+            "outlets": list(self.outlets),
+            "articles": self.articles,
+            "undated": self.undated,
+            "doc_ids": list(self.doc_ids),
+        }
+
+
+def day(published: str | None) -> str | None:
+    """The outlet's own day of an ISO date or date-time ("2025-11-12T18:04+03:00" -> 12th)."""
+    if not published:
+        return None
+    try:
+        return datetime.fromisoformat(published).date().isoformat()
+    except ValueError:
+        return None
+
+
+def utc_day(ts: int) -> date:
+    return datetime.fromtimestamp(ts, UTC).date()
+
+
+def collect(articles: Iterable[dict[str, Any]]) -> list[Story]:
+    """Stories from article metadata rows (doc_id, title, source, published, story), biggest
+    and newest first."""
+    members: dict[str, list[dict[str, Any]]] = {}
+    for meta in articles:
+        members.setdefault(str(meta.get("story") or meta["doc_id"]), []).append(meta)
+    stories = []
+    for sid, rows in members.items():
+        rows.sort(key=lambda m: (not m.get("published"), m.get("published_ts", 0), m["doc_id"]))
+        days = [d for d in (day(m.get("published")) for m in rows) if d]
+        outlets = tuple(dict.fromkeys(str(m["source"]) for m in rows if m.get("source")))
+        stories.append(
+            Story(
+                sid if sid.startswith("s") else story_id([sid]),
+                str(rows[0].get("title") or rows[0]["doc_id"]),
+                min(days, default=None),
+                max(days, default=None),
+                outlets,
+                tuple(str(m["doc_id"]) for m in rows),
+                sum(1 for m in rows if not m.get("published")),
+            )
+        )
+    stories.sort(key=lambda s: s.last or "", reverse=True)
+    stories.sort(key=lambda s: s.articles, reverse=True)
+    return stories
+
+
+# -- keeping them up to date ------------------------------------------------------------------
+
+OPENING_CHUNKS = 3  # an article's vector: the mean of its opening chunks (the news is on top)
+
+
+def refresh(catalog: Catalog, store: Store) -> int:
+    """Regroup what changed since the last grouping: new and changed articles, and the
+    stories that lost or changed one; returns how many articles changed story."""
+    saved = catalog.story_rows()
+    current = {row[0]: row for row in catalog.grouping_inputs(NAMES_CHARS)}
+    stale = {d for d, row in saved.items() if d not in current or row[0] != current[d][1]}
+    broken = {saved[d][1] for d in stale}
+    dirty = (set(current) - set(saved)) | {
+        d for d, row in saved.items() if d in current and (d in stale or row[1] in broken)
+    }
+    if not dirty and not stale:
+        return 0
+    existing: dict[str, list[Item]] = {}
+    for doc_id, (_, story, vector, words) in saved.items():
+        if doc_id in current and doc_id not in dirty:
+            existing.setdefault(story, []).append(
+                _item(current[doc_id], np.frombuffer(vector, dtype=np.float32), words.split())
+            )
+    vectors = _vectors(catalog, store, dirty)
+    items = [
+        _item(current[d], vectors[d], article_names(current[d][4]))
+        for d in sorted(dirty)
+        if d in vectors
+    ]
+    assigned = group(items, existing)
+    by_id = {i.doc_id: i for group_items in existing.values() for i in group_items}
+    by_id |= {i.doc_id: i for i in items}
+    changed = [d for d, s in assigned.items() if d in dirty or saved[d][1] != s]
+    rows = [
+        (
+            d,
+            current[d][1],
+            assigned[d],
+            by_id[d].vector.astype(np.float32).tobytes(),
+            " ".join(sorted(by_id[d].names)),
+        )
+        for d in changed
+    ]
+    for d in changed:
+        ids = catalog.chunks_of(d)
+        if ids:
+            store.collection.update(ids=ids, metadatas=[{"story": assigned[d]}] * len(ids))
+    with catalog.transaction():
+        catalog.put_stories(rows, stale - set(current))
+    log.debug("stories: %d articles regrouped, %d changed story", len(items), len(changed))
+    return len(changed)
+
+
+def _item(
+    row: tuple[str, str, str, str | None, str, str], vector: np.ndarray, words: Iterable[str]
+) -> Item:
+    doc_id, _, _, published, _, cluster = row
+    ts = published_ts(published) if published else None
+    return Item(doc_id, vector, frozenset(words), ts or None, cluster)
+
+
+def _vectors(catalog: Catalog, store: Store, doc_ids: set[str]) -> dict[str, np.ndarray]:
+    """Each article's vector: the normalised mean of its opening chunks' embeddings, read back
+    from Chroma (nothing is embedded twice)."""
+    chunks = catalog.opening_chunks(doc_ids, OPENING_CHUNKS)
+    wanted = [c for ids in chunks.values() for c in ids]
+    found: dict[str, np.ndarray] = {}
+    for first in range(0, len(wanted), GET_PAGE):
+        got = store.collection.get(ids=wanted[first : first + GET_PAGE], include=["embeddings"])
+        found.update(zip(got["ids"], np.asarray(got["embeddings"], dtype=np.float32), strict=True))
+    vectors = {}
+    for doc_id, ids in chunks.items():
+        rows = [found[c] for c in ids if c in found]
+        if rows:
+            mean = np.mean(rows, axis=0)
+            vectors[doc_id] = (mean / (np.linalg.norm(mean) or 1.0)).astype(np.float32)
+    return vectors
