@@ -1,9 +1,11 @@
-"""The discord.py bot: one ask flow for mentions, thread follow-ups and `/ask`.
+"""The discord.py bot: one flow for mentions, thread follow-ups, `/ask`, `/timeline` and
+`/compare` (one cooldown, one cap per server, one error policy).
 
-Model and index work never runs on the event loop: answers go to a single worker thread (one
-generation at a time suits a 2-core machine), rebuilds to another, so the gateway heartbeat
-keeps going during a 10-second answer. While the model writes, the reply shows the articles
-being read, never the model's unchecked draft; the final message holds only checked sentences.
+Model and index work never runs on the event loop: answers, timelines and comparisons go to a
+single worker thread (one job at a time suits a 2-core machine), rebuilds to another, so the
+gateway heartbeat keeps going during a 10-second answer. While the model writes, the reply
+shows the articles being read, never the model's unchecked draft; the final message holds only
+checked sentences.
 Thread conversations are kept in the data dir (SQLite), so a restart forgets no follow-up.
 The commands themselves live in a Cog (`newsdesk.bot.commands`), added in `setup_hook`.
 """
@@ -15,9 +17,10 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import discord
 from discord import app_commands
@@ -25,10 +28,14 @@ from discord.ext import commands
 
 from newsdesk.bot.guard import Concurrency, Cooldown
 from newsdesk.bot.render import (
-    MAX_EMBEDS,
+    COLOUR,
     answer_messages,
+    comparison_messages,
+    group,
+    plain,
     reading_message,
     sources_description,
+    timeline_messages,
 )
 from newsdesk.index.answer import Answer, Engine, clean_question
 from newsdesk.index.app import Newsdesk
@@ -41,9 +48,12 @@ from newsdesk.index.retrieve import Filters
 from newsdesk.index.watch import Rebuilt, Watcher, describe
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 FEEDBACK_TIMEOUT = 3600.0  # seconds the 👍/👎 buttons stay active
 NO_MENTIONS = discord.AllowedMentions.none()
+NO_STORY_GIVEN = "Say which story: a story id (see /stories) or a few words about it."
+Embeds = list[list[discord.Embed]]  # messages of embeds
 
 
 class Reply(Protocol):
@@ -194,26 +204,22 @@ class NewsdeskBot(commands.Bot):
         guild_id: int | None,
         since: str | None = None,
         source: str | None = None,
+        until: str | None = None,
     ) -> None:
-        """Check the question, admit the user, answer in `reply`, remember the thread's turn.
-        Whatever fails, the user reads one sentence and the operator's log has the rest."""
+        """Check the question, admit the user, answer in `reply`, remember the thread's turn."""
         try:
             question = clean_question(question, self.engine.max_question_chars)
-            filters = Filters(since, source)
+            filters = Filters(since, source, until)
         except BadQuestion as exc:
             await reply.refuse(for_chat(exc))
             return
-        refusal = self.admitted(user_id, guild_id)
-        if refusal:
-            await reply.refuse(refusal)
-            return
-        try:
-            await reply.start()
+
+        async def answering() -> None:
             key = self.thread_key(reply.thread_id) if reply.thread_id else None
             history = self.conversations.turns(key) if key else []
 
             async def reading(text: str) -> None:
-                await reply.edit(content=text)
+                await reply.edit(content=text, allowed_mentions=NO_MENTIONS)
 
             answer = await self.answer(
                 question, history=history, filters=filters, on_reading=reading
@@ -221,14 +227,90 @@ class NewsdeskBot(commands.Bot):
             if key:
                 self.conversations.add(key, answer.turn())
             await self.send_answer(answer, reply)
+
+        await self.serve(reply, answering, user_id=user_id, guild_id=guild_id, what=question)
+
+    async def timeline(
+        self, reply: Reply, story: str, *, page: int, user_id: int, guild_id: int | None
+    ) -> None:
+        """/timeline: one page of the story's events, in the ask flow."""
+        await self.show_story(
+            reply,
+            story,
+            lambda query: timeline_messages(self.desk.timeline(query, page=page)),
+            user_id=user_id,
+            guild_id=guild_id,
+        )
+
+    async def compare(
+        self, reply: Reply, story: str, *, page: int, user_id: int, guild_id: int | None
+    ) -> None:
+        """/compare: one page of the story's outlets side by side, in the ask flow."""
+        await self.show_story(
+            reply,
+            story,
+            lambda query: comparison_messages(self.desk.compare(query), page),
+            user_id=user_id,
+            guild_id=guild_id,
+        )
+
+    async def show_story(
+        self,
+        reply: Reply,
+        story: str,
+        view: Callable[[str], Embeds],
+        *,
+        user_id: int,
+        guild_id: int | None,
+    ) -> None:
+        """Check the story's words, admit the user, find the story and show `view` of it:
+        the first message replaces the reply, the rest follow it."""
+        try:
+            query = clean_question(story, self.engine.max_question_chars)
+        except BadQuestion as exc:
+            await reply.refuse(for_chat(exc) if story.strip() else NO_STORY_GIVEN)
+            return
+
+        async def show() -> None:
+            messages = await self.off_loop(lambda: view(query))
+            for k, embeds in enumerate(messages):
+                await (reply.edit if k == 0 else reply.send)(
+                    embeds=embeds, allowed_mentions=NO_MENTIONS
+                )
+
+        await self.serve(reply, show, user_id=user_id, guild_id=guild_id, what=query)
+
+    async def serve(
+        self,
+        reply: Reply,
+        work: Callable[[], Awaitable[None]],
+        *,
+        user_id: int,
+        guild_id: int | None,
+        what: str,
+    ) -> None:
+        """The one flow of every answer: admit the user (cooldown, the server's cap), show
+        that the reply is coming, do the work. Whatever fails, the user reads one sentence and
+        the operator's log has the rest."""
+        refusal = self.admitted(user_id, guild_id)
+        if refusal:
+            await reply.refuse(refusal)
+            return
+        try:
+            await reply.start()
+            await work()
         except NewsdeskError as exc:
-            log.warning("answering %r: %s", question, exc)
-            await reply.edit(content=for_chat(exc))
+            log.warning("answering %r: %s", what, exc)
+            await reply.edit(content=plain(for_chat(exc)), allowed_mentions=NO_MENTIONS)
         except Exception:
-            log.exception("answering %r failed", question)
-            await reply.edit(content=OOPS)
+            log.exception("answering %r failed", what)
+            await reply.edit(content=OOPS, allowed_mentions=NO_MENTIONS)
         finally:
             self.concurrency.release(guild_id or 0)
+
+    async def off_loop(self, work: Callable[[], T]) -> T:
+        """Index work on the answers' worker thread, one job at a time, as answers are."""
+        return await asyncio.get_running_loop().run_in_executor(self.answers, work)
 
     async def answer(
         self, question: str, *, history: list[Turn], filters: Filters, on_reading: Any = None
@@ -272,18 +354,23 @@ class NewsdeskBot(commands.Bot):
         return None
 
     async def send_answer(self, answer: Answer, reply: Reply) -> None:
-        """Answer text (split within limits), then the sources as embeds, then feedback."""
-        contents = answer_messages(answer)
+        """Answer text (split within limits), then the sources as embeds (more messages if
+        they must be), then feedback under the last message."""
         embeds = [
-            discord.Embed(description=d, colour=discord.Colour.dark_blue())
+            discord.Embed(description=d, colour=COLOUR)
             for d in sources_description(answer.citations)
         ]
         if embeds:
             embeds[0].title = "Sources"
-        for k, content in enumerate(contents):
-            message: dict[str, Any] = {"content": content, "allowed_mentions": NO_MENTIONS}
-            if k == len(contents) - 1:
-                message.update(embeds=embeds[:MAX_EMBEDS], view=FeedbackView(self, answer))
+        messages: list[dict[str, Any]] = [
+            {"content": content, "allowed_mentions": NO_MENTIONS}
+            for content in answer_messages(answer) or [""]
+        ]
+        groups = group(embeds) or [[]]
+        messages[-1]["embeds"] = groups[0]
+        messages += [{"embeds": more, "allowed_mentions": NO_MENTIONS} for more in groups[1:]]
+        messages[-1]["view"] = FeedbackView(self, answer)
+        for k, message in enumerate(messages):
             await (reply.edit if k == 0 else reply.send)(**message)
 
     def record_feedback(self, answer: Answer, vote: str, user_id: int) -> None:

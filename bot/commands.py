@@ -1,6 +1,6 @@
 """What people do with the bot: mention it, follow up in its threads, or use a slash command.
-Every way of asking goes through `NewsdeskBot.ask`; this module only says where the reply
-goes."""
+Every way of asking goes through `NewsdeskBot.ask` (and `/timeline`, `/compare` through the
+same flow); this module only says where the reply goes."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from discord.ext import commands
 
 from newsdesk.bot.client import NO_MENTIONS, NewsdeskBot, respond
 from newsdesk.bot.guard import channel_allowed, may_reindex
-from newsdesk.bot.render import SOURCES_PER_PAGE
+from newsdesk.bot.render import SOURCES_PER_PAGE, stories_embed
 from newsdesk.index.errors import NewsdeskError
 from newsdesk.index.messages import (
     CONVERSATION_FORGOTTEN,
@@ -135,6 +135,7 @@ class NewsdeskCog(commands.Cog):
         question="What you want to know",
         since="Only articles from this date on (2026-01-31)",
         source="Only articles from this outlet",
+        until="Only articles up to this date, that day included (2026-02-28)",
     )
     async def ask(
         self,
@@ -142,6 +143,7 @@ class NewsdeskCog(commands.Cog):
         question: str,
         since: str | None = None,
         source: str | None = None,
+        until: str | None = None,
     ) -> None:
         await self.bot.ask(
             InteractionReply(interaction),
@@ -150,6 +152,57 @@ class NewsdeskCog(commands.Cog):
             guild_id=interaction.guild_id,
             since=since,
             source=source,
+            until=until,
+        )
+
+    @app_commands.command(name="timeline", description="A story's events in date order, quoted.")
+    @app_commands.describe(
+        story="A story id (see /stories) or a few words about the story",
+        page="Page of the timeline (25 events a page)",
+    )
+    async def timeline(
+        self,
+        interaction: discord.Interaction,
+        story: str,
+        page: app_commands.Range[int, 1] = 1,
+    ) -> None:
+        await self.bot.timeline(
+            InteractionReply(interaction),
+            story,
+            page=page,
+            user_id=interaction.user.id,
+            guild_id=interaction.guild_id,
+        )
+
+    @app_commands.command(
+        name="compare", description="A story's outlets side by side: where they disagree."
+    )
+    @app_commands.describe(
+        story="A story id (see /stories) or a few words about the story",
+        page="Page of the comparison, for stories with many outlets",
+    )
+    async def compare(
+        self,
+        interaction: discord.Interaction,
+        story: str,
+        page: app_commands.Range[int, 1] = 1,
+    ) -> None:
+        await self.bot.compare(
+            InteractionReply(interaction),
+            story,
+            page=page,
+            user_id=interaction.user.id,
+            guild_id=interaction.guild_id,
+        )
+
+    @app_commands.command(name="stories", description="List the stories the articles report.")
+    @app_commands.describe(page="Page of the list (10 stories a page)")
+    async def stories(
+        self, interaction: discord.Interaction, page: app_commands.Range[int, 1] = 1
+    ) -> None:
+        stories = await asyncio.to_thread(self.bot.desk.stories)
+        await interaction.response.send_message(
+            embed=stories_embed(stories, page), ephemeral=True, allowed_mentions=NO_MENTIONS
         )
 
     @app_commands.command(name="sources", description="List the indexed articles.")

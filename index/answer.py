@@ -41,7 +41,7 @@ MAX_ANSWER_TOKENS = 160
 EXTRACTIVE_SENTENCES = 2
 STALE_ARCHIVE_DAYS = 7  # an archive whose newest article is older counts time from that day
 LATEST_DAYS = 7  # "latest on X": the last week of X's coverage
-COVERAGE_HITS = 3  # passages an event's first (or last) report is dated from
+LATEST_HITS = 10  # passages "latest on X" looks at for X's newest coverage
 TIE_WEIGHT = 0.5  # how much the earlier turn counts when a follow-up names its own subject
 
 
@@ -135,7 +135,12 @@ def dates_note(answer: Answer, window: Window) -> str:
     """What an answer to a question about time says of dates: the window it read, and the
     date of each source it cites."""
     cited = ", ".join(f"[{c.n}] {c.date[:10] if c.date else 'undated'}" for c in answer.citations)
-    return f"(Dates asked about: {window.describe()}." + (f" Cited: {cited}.)" if cited else ")")
+    unmet = " No article of those dates answers it; this is from articles of any date." * bool(
+        window.unmet and answer.answered
+    )
+    return f"(Dates asked about: {window.describe()}.{unmet}" + (
+        f" Cited: {cited}.)" if cited else ")"
+    )
 
 
 def clean_question(question: str, limit: int) -> str:
@@ -190,8 +195,16 @@ class Engine:
         remembered = recall(question, history)
         if remembered is not None:
             return self._recalled(question, remembered, started)
-        about, filters, window = self._dates(question, filters or Filters())
-        answer = self._answer(question, about, history, filters, on_evidence, started)
+        about, dated, window = self._dates(question, filters or Filters())
+        answer = self._answer(question, about, history, dated, on_evidence, started)
+        if window is not None and not answer.answered:
+            # Nothing of those dates answers it (an undated article may, and "in January" may
+            # be when the event was, not the report): say so, and answer the whole question
+            # from articles of any date rather than not at all.
+            answer = self._answer(
+                question, about, history, filters or Filters(), on_evidence, started
+            )
+            window = replace(window, unmet=True)
         if window is not None:
             answer.window = window
             answer.text += " " + dates_note(answer, window)
@@ -212,7 +225,7 @@ class Engine:
         about = when.strip(question, found)
         since, until = found.since, found.until
         if found.after or found.latest:
-            days = self._coverage_days(found.after or about, filters)
+            days = self._coverage_days(found.after or about, filters, found.latest)
             if not days:
                 return question, filters, None
             if found.after:
@@ -227,14 +240,16 @@ class Engine:
         )
         return about, dated, found
 
-    def _coverage_days(self, about: str, filters: Filters) -> list[date]:
-        """The publication days of the best passages about `about` that share the best one's
-        story, in order: when an event was first reported, and when last."""
-        _, hits = self.retriever.search(about, self.top_k, filters)
-        story = hits[0].meta.get("story") if hits else None
+    def _coverage_days(self, about: str, filters: Filters, latest: bool) -> list[date]:
+        """The publication days of the passages about `about`, in order: for "after X", those
+        of the best passages that share the best one's story (when X was first reported); for
+        "latest on X", those of a wider set (its newest coverage may rank below older)."""
+        wanted = LATEST_HITS if latest else self.top_k
+        _, hits = self.retriever.search(about, wanted, filters)
+        story = hits[0].meta.get("story") if hits and not latest else None
         days = {
             datetime.fromtimestamp(int(h.meta["published_ts"]), UTC).date()
-            for h in hits[:COVERAGE_HITS]
+            for h in hits
             if h.meta.get("published_ts") and (story is None or h.meta.get("story") == story)
         }
         return sorted(days)

@@ -201,7 +201,7 @@ class Builder:
             orphans = [i for i, _, _ in self.store.all_chunks(include=()) if i not in owned]
             for first in range(0, len(orphans), 5000):
                 collection.delete(ids=orphans[first : first + 5000])
-        if catalog.get_meta("dirty"):
+        if catalog.get_meta("dirty") or catalog.get_meta("stories") != stories.VERSION:
             self._publish()
         if previous_model not in (None, MODEL_ID):
             old = collection_name(previous_model)

@@ -1,7 +1,8 @@
 """Outlets side by side: what each reports that the others don't, whom each quotes, and where
 they disagree.
 
-Sentences of different outlets are aligned by the content words they share. An aligned pair
+Sentences of different outlets are aligned by the content words they share. A sentence another
+outlet carries word for word agrees with it and is compared with nothing else. An aligned pair
 that differs in a number, a date or a name, or where one denies what the other states, is a
 disagreement: both sentences are quoted, verbatim. A sentence no other outlet has anything
 like is what its outlet alone reports. Everything is lexical and quick; no model is needed.
@@ -98,6 +99,9 @@ def build(story: Story, reports: list[Report]) -> Comparison:
         for s in report.statements:
             for word in s.words:
                 index.setdefault(word, []).append((report.outlet, report, s))
+    carried: dict[str, set[str]] = {}  # outlet -> its sentences, word for word
+    for report in reports:
+        carried.setdefault(report.outlet, set()).update(s.text for s in report.statements)
     conflicts: list[Conflict] = []
     seen: set[tuple[str, str]] = set()
     for view in views.values():
@@ -109,6 +113,8 @@ def build(story: Story, reports: list[Report]) -> Comparison:
                         continue
                     share = overlap(s, other)
                     best = max(best, share)
+                    if s.text in carried[outlet] or other.text in carried[view.outlet]:
+                        continue  # one outlet carries the other's sentence word for word
                     pair = tuple(
                         sorted((f"{report.doc_id}:{s.n}", f"{other_report.doc_id}:{other.n}"))
                     )

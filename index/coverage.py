@@ -147,7 +147,7 @@ def _statements(report: Report) -> list[Statement]:
 def find(
     query: str, stories: list[Story], retriever: Retriever, embedder: MiniLMEmbedding
 ) -> Story:
-    """The story `query` names: a story id, else the story of the passages that answer it
+    """The story `query` names: a story id, else the story of the passage that answers it
     best. NoStory (with the closest stories) when no passage is about it."""
     wanted = query.strip()
     by_id = {s.id: s for s in stories}
@@ -158,12 +158,12 @@ def find(
     of_doc = {doc_id: s for s in stories for doc_id in s.doc_ids}
     query, hits = retriever.search(wanted, FIND_HITS)
     evidence = select(query, hits, embedder)
-    ranked: dict[str, float] = {}
+    ranked: dict[str, int] = {}  # story -> the rank of its best passage
     for rank, hit in enumerate(hits):
         found = of_doc.get(str(hit.meta["doc_id"]))
         if found:
-            ranked[found.id] = ranked.get(found.id, 0.0) + 1.0 / (rank + 1)
-    order = sorted(ranked, key=lambda sid: -ranked[sid])
+            ranked.setdefault(found.id, rank)
+    order = sorted(ranked, key=lambda sid: ranked[sid])
     if not order or not relevant(wanted, evidence, hits):
         raise NoStory(wanted, [by_id[sid].label for sid in order[:3]])
     return by_id[order[0]]

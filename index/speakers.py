@@ -36,9 +36,12 @@ _BEFORE = re.compile(
     rf"(?P<name>{_NAME})(?:,\s[^,“”\"]{{3,80}},)?\s+(?:has |had |have |also |later |then |"
     rf"previously |earlier |reportedly |was quoted as |is quoted as )?{SPEECH}\b"
 )
+# "…,” said Dmitry Peskov" and "…, said union leader Mary Okafor": after a quote or a comma
+# only, or when the name ends the clause ("He said Britain would not talk" names no speaker).
+_DESCRIPTOR = r"(?:(?:the\s+)?(?:[A-Z][\w-]*\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*)?\s+)?"
 _AFTER = re.compile(
-    rf"\b(?:said|says|added|wrote|asked|continued)\s+(?:the\s+[a-z][\w-]*(?:\s+[a-z][\w-]*)?\s+)?"
-    rf"(?P<name>{_NAME})"
+    rf"(?:[”\"’,]\s*|\b)(?P<verb>said|says|added|wrote|asked|continued)\s+{_DESCRIPTOR}"
+    rf"(?P<name>{_NAME})(?P<end>\s*[,.;:!?]|\s*$)?"
 )
 _ACCORDING = re.compile(rf"\b(?i:according to) (?i:the\s+)?(?P<name>{_NAME})")
 _PRONOUN = re.compile(rf"\b(?:he|she)\s+(?:\w+\s+)?{SPEECH}\b", re.I)
@@ -64,7 +67,14 @@ def speaker(sentence: str, previous: str | None = None) -> str | None:
     last name) of the `previous` sentence."""
     for pattern in (_BEFORE, _AFTER, _ACCORDING):
         for m in pattern.finditer(sentence):
+            if pattern is _AFTER and not (
+                m.group("end") is not None or re.search(r"[”\"’,]\s*$", sentence[: m.start("verb")])
+            ):
+                continue
             name = _clean(m.group("name"))
+            before = sentence[max(0, m.start("name") - 30) : m.start("name")].split()
+            if name and len(before) >= 2 and before[-1] == "of" and before[-2].lower() in _ROLES:
+                name = _clean(name.partition(" ")[2])  # "Secretary of State Marco Rubio"
             if name:
                 return name
     if previous and _PRONOUN.search(sentence):
@@ -72,8 +82,8 @@ def speaker(sentence: str, previous: str | None = None) -> str | None:
         if earlier:
             return earlier
         runs = [m.group() for m in re.finditer(_NAME, previous)]
-        if runs and previous.startswith(runs[0]):  # a sentence's first word is no name alone
-            runs[0] = runs[0].partition(" ")[2]
+        if runs and previous.startswith(runs[0]) and " " not in runs[0]:
+            runs[0] = ""  # a sentence's capitalised first word alone is no name
         found = [n for n in map(_clean, runs) if n]
         people = [n for n in found if " " in n]  # a full name before a lone place
         return (people or found)[0] if found else None
@@ -82,4 +92,6 @@ def speaker(sentence: str, previous: str | None = None) -> str | None:
 
 def is_quotation(sentence: str) -> bool:
     """Whether the sentence reports speech: quotation marks, or a speech verb."""
-    return bool(_QUOTED.search(sentence) or re.search(rf"\b{SPEECH}\b|\baccording to\b", sentence))
+    return bool(
+        _QUOTED.search(sentence) or re.search(rf"\b{SPEECH}\b|\b(?i:according to)\b", sentence)
+    )

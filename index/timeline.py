@@ -23,6 +23,7 @@ from newsdesk.index.stories import Story
 PAGE_LINES = 25
 MAX_DATED_PER_ARTICLE = 6  # sentences with their own date, besides the lead
 MAX_BACKGROUND_YEARS = 30  # an event date further back is history, not this story
+MAX_COMPARED = 400  # candidate sentences compared pairwise (and embedded); more: same words only
 SAME_FACT = 0.8  # cosine of two sentences that state one fact
 SAME_WORDS = 0.5  # or the share of content words they have in common
 _PRECISION = {"day": 0, "month": 1, "year": 2}
@@ -107,19 +108,27 @@ def build(
     per_page: int = PAGE_LINES,
 ) -> Timeline:
     candidates = [(r, s) for r in reports for s in _events(r)]
-    vectors = embedder.embed([s.text for _, s in candidates]) if candidates else np.zeros((0, 1))
+    # A huge story (thousands of articles) merges only sentences with the same words: every
+    # pair compared, or every sentence embedded, would take minutes per page.
+    pairwise = len(candidates) <= MAX_COMPARED
+    vectors = embedder.embed([s.text for _, s in candidates]) if pairwise and candidates else None
     lines: list[Line] = []
     firsts: list[int] = []  # the candidate each line quotes
+    by_words: dict[frozenset[str], Line] = {}
     for k, (report, statement) in enumerate(candidates):
-        same = next(
-            (
-                line
-                for line, first in zip(lines, firsts, strict=True)
-                if report not in line.reports
-                and _same(candidates[first][1], statement, vectors[first], vectors[k])
-            ),
-            None,
-        )
+        if vectors is not None:
+            same = next(
+                (
+                    line
+                    for line, first in zip(lines, firsts, strict=True)
+                    if report not in line.reports
+                    and _same(candidates[first][1], statement, vectors[first], vectors[k])
+                ),
+                None,
+            )
+        else:
+            same = by_words.get(statement.words)
+            same = same if same is not None and report not in same.reports else None
         if same is not None:
             same.reports.append(report)
             if same.dated_by != "event" and statement.when:
@@ -130,6 +139,7 @@ def build(
         _date(line, statement, report)
         lines.append(line)
         firsts.append(k)
+        by_words.setdefault(statement.words, line)
     lines.sort(key=lambda line: line._key)
     pages = max(1, math.ceil(len(lines) / per_page))
     page = min(max(1, page), pages)

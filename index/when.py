@@ -23,7 +23,7 @@ _MONTH_NAMES = {
     "sept": 9,
 }
 MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|" + (
-    r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?"
+    r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)(?:\.|(?!\w))"
 )
 _WEEKDAYS = {name.lower(): n for n, name in enumerate(calendar.day_name)}
 WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
@@ -257,6 +257,7 @@ class Window:
     latest: bool = False
     anchor: date | None = None  # "now", for a relative window
     archive_anchor: bool = False  # the anchor is the archive's newest date, not today
+    unmet: bool = False  # nothing of those dates answered: the answer is from any date
 
     def describe(self) -> str:
         if self.since and self.until:
@@ -293,12 +294,19 @@ class Window:
             "anchored_to": ("archive" if self.archive_anchor else "today")
             if self.relative
             else None,
+            "unmet": self.unmet,
         }
 
 
 _DATE = rf"(?:{_DAY_MONTH}|{_MONTH_YEAR}|(?P<y5>{_YEAR}))"
 _UNTIL_PUNCT = r"(?=[?,;.]|\s*$)"
-_FIRST_DAY = rf"\d{{1,2}}{_ORDINAL}(?:\s+(?:of\s+)?{MONTHS})?|{MONTHS}\s+\d{{1,2}}{_ORDINAL}"
+# A date as a question writes it, without named groups (`_parse_date` reads it again).
+_PLAIN_DATE = (
+    rf"(?:\d{{1,2}}{_ORDINAL}\s+(?:of\s+)?{MONTHS}(?:,?\s+{_YEAR})?"
+    rf"|{MONTHS}\s+\d{{1,2}}{_ORDINAL}(?:,?\s+{_YEAR})?|{MONTHS}(?:\s+{_YEAR})?|{_YEAR}"
+    r"|(?:19|20)\d{2}-\d{2}-\d{2})"
+)
+_FIRST_DAY = rf"\d{{1,2}}{_ORDINAL}"  # "between 1 and 10 March"
 _HOW_MANY = r"\d+|two|three|four|five|six|seven|ten|few|several"
 
 
@@ -310,22 +318,30 @@ _WINDOWS: list[tuple[str, re.Pattern[str]]] = [
     (
         "between",
         _pattern(
-            rf"\b(?:between|from)\s+(?P<a>(?:{_FIRST_DAY}|[^?]{{3,30}}?))"
-            rf"\s+(?:and|to|until|till)\s+(?P<b>[^?,;]{{3,30}}?){_UNTIL_PUNCT}"
+            rf"\b(?:between|from)\s+(?P<a>{_FIRST_DAY}|{_PLAIN_DATE})\s+(?:and|to|until|till)\s+"
+            rf"(?P<b>{_PLAIN_DATE})(?!\w)"
         ),
     ),
     (
         "since",
         _pattern(
-            r"\b(?:since|after|from)\s+(?:the\s+(?:start|beginning)\s+of\s+)?"
-            rf"(?P<a>[^?,;]{{3,40}}?){_UNTIL_PUNCT}"
+            r"\b(?P<op>since|after|from)\s+(?:the\s+(?:start|beginning)\s+of\s+)?"
+            rf"(?P<a>{_PLAIN_DATE})(?!\w)"
         ),
     ),
     (
         "until",
         _pattern(
-            r"\b(?P<op>before|until|till|up to|through|by)\s+(?:the\s+end\s+of\s+)?"
-            rf"(?P<a>[^?,;]{{3,40}}?){_UNTIL_PUNCT}"
+            r"\b(?P<op>before|until|till|up to|through)\s+(?:the\s+end\s+of\s+)?"
+            rf"(?P<a>{_PLAIN_DATE})(?!\w)"
+        ),
+    ),
+    (
+        "after_event",
+        _pattern(
+            r"\b(?:after|since|following)\s+"
+            r"(?P<a>(?:the|a|an|his|her|their|its)\s+[^?,;]{3,90}?)"
+            rf"{_UNTIL_PUNCT}"
         ),
     ),
     ("yesterday", _pattern(r"\byesterday\b")),
@@ -333,8 +349,8 @@ _WINDOWS: list[tuple[str, re.Pattern[str]]] = [
     (
         "past",
         _pattern(
-            rf"\b(?:(?:in\s+)?the\s+)?(?:past|last)\s+(?P<n>{_HOW_MANY})?\s*"
-            r"(?P<unit>days?|weeks?|months?)\b(?<!\blast week)(?<!\blast month)"
+            r"\b(?:(?:in\s+)?the\s+(?:past|last)|past|last)\s+"
+            rf"(?:(?P<n>{_HOW_MANY})\s+)?(?P<unit>days?|weeks?|months?)\b"
         ),
     ),
     ("this_week", _pattern(r"\bthis\s+week\b")),
@@ -344,7 +360,13 @@ _WINDOWS: list[tuple[str, re.Pattern[str]]] = [
     ("this_year", _pattern(r"\bthis\s+year\b")),
     ("last_year", _pattern(r"\blast\s+year\b")),
     ("on", _pattern(rf"\b(?:on|in|during|of)\s+(?:early\s+|late\s+)?(?P<a>{_DATE})(?!\s*\d)")),
-    ("latest", _pattern(r"\b(?:latest|most recent|newest|what'?s new|recent news)\b")),
+    (
+        "latest",
+        _pattern(
+            r"\b(?:the\s+)?(?:latest|most recent|newest|what'?s new|recent news)"
+            r"(?:\s+(?:news\s+)?(?:on|about|in|from|with))?\b"
+        ),
+    ),
 ]
 
 
@@ -380,40 +402,35 @@ def window(question: str, anchor: date) -> Window | None:
 def _read_window(kind: str, m: re.Match[str], anchor: date) -> Window | None:
     phrase = m.group().strip()
     if kind == "between":
-        a, b = m.group("a").strip(), m.group("b").strip()
-        end = _parse_date(b, anchor)
+        end = _parse_date(m.group("b"), anchor)
         if end is None:
             return None
-        if re.fullmatch(r"\d{1,2}" + _ORDINAL, a) and end.precision == "day":  # "1 and 10 March"
+        first = m.group("a").strip()
+        if re.fullmatch(_FIRST_DAY, first):  # "between 1 and 10 March": the month of the end
             try:
-                start = When(end.start.replace(day=int(re.sub(r"\D", "", a))), "day")
+                start = end.start.replace(day=int(re.sub(r"\D", "", first)))
             except ValueError:
                 return None
         else:
-            parsed = _parse_date(a, end.end)
+            parsed = _parse_date(first, end.end)
             if parsed is None:
                 return None
-            start = parsed
-        return Window(start.start, end.end, phrase)
+            start = parsed.start
+        return Window(start, end.end, phrase)
     if kind == "since":
-        target = m.group("a").strip()
-        when = _parse_date(target, anchor)
-        if when is not None:
-            starts = (
-                when.start if not phrase.lower().startswith("after") else when.end + timedelta(1)
-            )
-            return Window(starts, None, phrase)
-        if phrase.lower().startswith("after") and re.match(
-            r"(?:the|a|an|his|her|their|its)\s", target, re.I
-        ):
-            return Window(None, None, phrase, after=target)
-        return None
+        when = _parse_date(m.group("a"), anchor)
+        if when is None:
+            return None
+        after = m.group("op").lower() == "after"
+        return Window(when.end + timedelta(days=1) if after else when.start, None, phrase)
     if kind == "until":
         when = _parse_date(m.group("a"), anchor)
         if when is None:
             return None
         last = when.start - timedelta(days=1) if m.group("op").lower() == "before" else when.end
         return Window(None, last, phrase)
+    if kind == "after_event":
+        return Window(None, None, phrase, after=m.group("a").strip())
     if kind == "on":
         when = _parse_date(m.group("a"), anchor)
         return Window(when.start, when.end, phrase) if when else None
@@ -433,9 +450,13 @@ def _read_window(kind: str, m: re.Match[str], anchor: date) -> Window | None:
         last = anchor.replace(day=1) - timedelta(days=1)
         spans[kind] = (last.replace(day=1), last)
     if kind == "past":
-        n = _NUMBERS.get((m.group("n") or "one").lower()) or int(m.group("n"))
         unit = m.group("unit").lower().rstrip("s")
+        if not m.group("n") and phrase.lower().startswith("last") and unit != "day":
+            return None  # "last week" is the calendar week before (below)
+        n = _NUMBERS.get((m.group("n") or "one").lower()) or int(m.group("n"))
         days = {"day": 1, "week": 7, "month": 30}[unit] * n
+        if unit == "day" and (m.group("n") or "").lower() in ("few", "several"):
+            days = 7  # "the past few days": the past week
         spans[kind] = (anchor - timedelta(days=days - 1), anchor)
     since, until = spans[kind]
     return Window(since, until, phrase, relative=True)
@@ -447,6 +468,6 @@ def strip(question: str, found: Window) -> str:
     if not found.phrase or found.after:
         return question
     rest = question.replace(found.phrase, " ")
-    rest = re.sub(r"\b(?:on|in|at|the|during)\s*(?=[?.!]?\s*$)", "", rest)
+    rest = re.sub(r"(?:\b(?:on|in|at|the|during|what's|whats)\s*)+(?=[?.!]?\s*$)", "", rest)
     rest = re.sub(r"\s+([?.!,])", r"\1", " ".join(rest.split())).strip(" ,;")
-    return rest or question
+    return rest if re.search(r"\w", rest) else question

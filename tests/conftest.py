@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -156,3 +156,120 @@ def web(_web_server: Web) -> Web:
     _web_server.routes.clear()
     _web_server.hits.clear()
     return _web_server
+
+
+# -- other stories beside the samples (tests of stories, timelines and comparisons) ----------
+
+_NEWS = {
+    "storm_weatherdesk.md": """---
+title: Storm Ingrid brings heavy snow and gales to Scotland
+source: Weather Desk
+published: 2026-01-15
+---
+Storm Ingrid brought heavy snow and gusts of up to 90 mph to northern Scotland on Thursday, \
+closing roads and cutting power to thousands of homes.
+
+The Met Office issued an amber warning for snow across the Highlands on Wednesday.
+
+About 12,000 homes were without power on Thursday evening, according to the network operator \
+SSEN.
+
+“This is the worst storm we have seen this winter,” said Fiona Grant, a forecaster at the Met \
+Office.
+
+Ferry services to the Western Isles were cancelled and several schools in Aberdeenshire closed \
+for the day.
+""",
+    "storm_courier.md": """---
+title: Thousands still without power after Storm Ingrid
+source: Highland Courier
+published: 2026-01-16
+---
+Thousands of homes in the Highlands were still without electricity on Friday after Storm \
+Ingrid brought heavy snow and strong winds to the north of Scotland.
+
+The Met Office issued an amber warning for snow across the Highlands on Wednesday.
+
+Engineers worked through the night to restore supplies, the network operator SSEN said.
+
+Trains between Inverness and Perth were suspended until the line could be cleared of fallen \
+trees.
+""",
+    "derby_sports.md": """---
+title: City beat United 3-1 in the Manchester derby
+source: Northern Sports Daily
+published: 2026-01-17
+---
+Manchester City beat Manchester United 3-1 at the Etihad Stadium on Saturday, with Erling \
+Haaland scoring twice in the second half.
+
+“We controlled the game from the first minute,” said City manager Pep Guardiola.
+
+The win lifts City to second place in the Premier League table, four points behind the \
+leaders Arsenal.
+
+United have now lost three of their last five league matches and their supporters booed the \
+team off the pitch.
+""",
+}
+
+
+@pytest.fixture(scope="session")
+def add_news() -> Callable[[Path], Path]:
+    """Writes three handwritten articles of two other stories into a folder: a storm in
+    Scotland reported by two outlets on consecutive days (sharing one sentence word for word),
+    and a football match reported by one."""
+
+    def add(folder: Path) -> Path:
+        for name, text in _NEWS.items():
+            (folder / name).write_text(text, encoding="utf-8")
+        return folder
+
+    return add
+
+
+@pytest.fixture(scope="module")
+def module_desk(
+    tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedding
+) -> Iterator[Callable[[Path], Newsdesk]]:
+    """Indexes a folder of articles once for a test module (answering extractively); the
+    desks are closed when the module is done. For tests that only read the index."""
+    desks: list[Newsdesk] = []
+
+    def make(articles_dir: Path) -> Newsdesk:
+        with pytest.MonkeyPatch.context() as env:
+            for name in list(os.environ):
+                if name.startswith(("NEWSDESK_", "CHROMA_", "DISCORD_")):
+                    env.delenv(name)
+            settings = Settings(
+                articles_dir=articles_dir,
+                data_dir=tmp_path_factory.mktemp("desk"),
+                llm="extractive",
+            )
+            desk = Newsdesk(settings, embedder=embedder)
+            desks.append(desk)
+            desk.build()
+        return desk
+
+    yield make
+    for desk in desks:
+        desk.close()
+
+
+@pytest.fixture(scope="module")
+def news(
+    tmp_path_factory: pytest.TempPathFactory,
+    add_news: Callable[[Path], Path],
+    module_desk: Callable[[Path], Newsdesk],
+) -> Newsdesk:
+    """The sample articles and the three of `add_news`, indexed once per module."""
+    folder = tmp_path_factory.mktemp("news") / "articles"
+    shutil.copytree(SAMPLE, folder)
+    return module_desk(add_news(folder))
+
+
+@pytest.fixture
+def news_articles(articles: Path, add_news: Callable[[Path], Path]) -> Path:
+    """`articles` (a copy of the samples that a test may change) with the three of
+    `add_news`; `make_app` indexes it."""
+    return add_news(articles)

@@ -249,3 +249,34 @@ def test_feeds_smoke(tmp_path: Path) -> None:
     assert only["quiet_feed_status"] == "304" and only["quiet_page_fetches"] == 0
     assert only["refetched_page_fetches"] == 0
     assert only["ratio"] > 0
+
+
+def test_stories_smoke(tmp_path: Path) -> None:
+    out = tmp_path / "stories.json"
+    run(str(BENCH / "stories.py"), "--limit", "20", "--out", str(out), cwd=tmp_path, timeout=400)
+    result = json.loads(out.read_text())
+    for part in ("dev", "test", "all"):
+        figures = result["grouping"][part]
+        assert all(0 <= figures[k] <= 1 for k in ("precision", "recall", "f1"))
+        assert 0 <= result["timeline_dates"][part]["f1"] <= 1
+    assert result["timeline_dates"]["all"]["sentences"] == 128, "every labelled sentence"
+    assert result["timeline_verbatim"]["verbatim"] == 1.0, "a timeline only ever quotes"
+    conflicts = result["conflicts"]
+    assert conflicts["planted"] == 8 and 0 <= conflicts["recall"] <= 1
+    assert result["speed"]["timeline_s_p50"] > 0 and result["speed"]["compare_s_p50"] > 0
+    assert result["incremental"]["other_articles_moved"] == 0, "one article moves no other"
+
+
+def test_time_questions_smoke(tmp_path: Path) -> None:
+    out = tmp_path / "time.json"
+    run(str(BENCH / "time_questions.py"), "--limit", "4", "--out", str(out), cwd=tmp_path)
+    result = json.loads(out.read_text())
+    rows = result["rows"]
+    assert len(rows) == 4 and {r["split"] for r in rows} <= {"dev", "test"}
+    assert all(r["label"] != [None, None] for r in rows)
+    right = [r for r in rows if r["window_right"]]
+    assert right, "the windows of at least some labelled questions are read as labelled"
+    for r in rows:  # "inside" means what it says: every citation dated inside the label's window
+        dates = [d for _, d in r["cited"]]
+        since, until = r["label"][0] or "0", r["label"][1] or "9"
+        assert r["inside"] == (bool(dates) and all(since <= d <= until for d in dates))

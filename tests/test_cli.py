@@ -101,8 +101,11 @@ def test_ask_json_is_the_documented_schema(articles: Path, tmp_path: Path) -> No
     assert answer["dropped"] == [] and answer["fallback"] is None
     assert answer["answered"] is True and answer["backend"] == "extractive"
     for n, c in enumerate(answer["citations"], 1):
-        assert set(c) == {"n", "doc_id", "title", "source", "date", "path", "quote"}
+        keys = {"n", "doc_id", "title", "source", "date", "path", "quote"}
+        assert set(c) in (keys, keys | {"speaker"}), "speaker only where the quote names one"
         assert c["n"] == n and c["quote"] in (articles / c["path"]).read_text()
+        assert "speaker" not in c or c["speaker"] in c["quote"]
+    assert any(c.get("speaker") == "Dmitry Peskov" for c in answer["citations"])
 
 
 def test_ask_text_output_and_bad_questions(articles: Path, tmp_path: Path) -> None:

@@ -65,3 +65,14 @@ def test_one_process_rebuilds_while_another_keeps_answering(
     assert answer.citations[0].doc_id == "zanzibar"
     keyword = engine.retriever.keyword_index()
     assert any(m["doc_id"] == "zanzibar" for m in keyword.metadatas), "BM25 side too"
+
+    # Stories live in the chunks' metadata: the answering side, with no catalog of its own,
+    # sees the indexer's grouping and can build a timeline from the server alone.
+    stories = {s.id: s for s in app.stories()}
+    sample = next(s for s in stories.values() if "003_82cedb1ca88c2249" in s.doc_ids)
+    assert {"000_a6a0d073fde4603f", "003_82cedb1ca88c2249"} <= set(sample.doc_ids)
+    ferry = next(s for s in stories.values() if "zanzibar" in s.doc_ids)
+    assert ferry.id != sample.id and ferry.articles == 1
+    timeline = app.timeline(ferry.id)
+    assert timeline.single_outlet and timeline.lines
+    assert "Zanzibar ferry strike ended on Monday" in timeline.lines[0].quote
