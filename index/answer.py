@@ -202,7 +202,7 @@ class Engine:
             # be when the event was, not the report): say so, and answer the whole question
             # from articles of any date rather than not at all.
             answer = self._answer(
-                question, about, history, filters or Filters(), on_evidence, started
+                question, question, history, filters or Filters(), on_evidence, started
             )
             window = replace(window, unmet=True)
         if window is not None:
