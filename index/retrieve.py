@@ -103,6 +103,7 @@ class Retriever:
         self.embedder = embedder
         self.data_dir = data_dir
         self._keyword: KeywordIndex | None = None
+        self._newest: tuple[KeywordIndex, date | None] | None = None
         self._lock = threading.Lock()
         self._index = VectorStoreIndex.from_vector_store(
             ChromaVectorStore(chroma_collection=store.collection), embed_model=embedder
@@ -179,11 +180,15 @@ class Retriever:
         return hits[:k]
 
     def newest(self) -> date | None:
-        """The publication day of the archive's newest dated article."""
-        newest = max(
-            (int(m.get("published_ts", 0)) for m in self.keyword_index().metadatas), default=0
-        )
-        return datetime.fromtimestamp(newest, UTC).date() if newest > 0 else None
+        """The publication day of the archive's newest dated article (computed once per
+        generation of the index, not per question)."""
+        keyword = self.keyword_index()
+        if self._newest is None or self._newest[0] is not keyword:
+            stamps = (int(m.get("published_ts", 0)) for m in keyword.metadatas)
+            newest = max(stamps, default=0)
+            day = datetime.fromtimestamp(newest, UTC).date() if newest > 0 else None
+            self._newest = (keyword, day)
+        return self._newest[1]
 
     def _documents(self, ids: list[str]) -> list[str]:
         if not ids:
