@@ -80,6 +80,8 @@ def source_line(c: Citation) -> str:
     line += f"\n> {_escape(quote)}"
     if c.also_reported_by:
         line += f"\n*also reported by {', '.join(c.also_reported_by)}*"
+    if c.story_outlets > 1:
+        line += f"\n*{c.story_outlets} outlets report this story: /timeline story:{c.story}*"
     return line
 
 

@@ -57,6 +57,8 @@ class Citation:
     url: str | None = None
     also_reported_by: tuple[str, ...] = ()
     speaker: str | None = None  # who the quote says said it, when it reports speech
+    story: str | None = None  # the story its article belongs to
+    story_outlets: int = 0  # how many outlets report that story
 
     def to_json(self) -> dict[str, Any]:
         data = {
@@ -469,6 +471,8 @@ class Engine:
             speaker(parts[-1], parts[-2] if len(parts) > 1 else None)
             if is_quotation(parts[-1])
             else None,
+            meta.get("story"),
+            self.retriever.outlets_of(meta.get("story")),
         )
 
     def _not_covered(

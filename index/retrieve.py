@@ -86,6 +86,12 @@ class Filters:
 
 
 @dataclass(frozen=True)
+class Archive:
+    newest: date | None  # the newest dated article's day
+    outlets: dict[str, set[str]]  # story -> the outlets (casefolded) that report it
+
+
+@dataclass(frozen=True)
 class Hit:
     """A retrieved chunk. `dense` is its cosine similarity to the question, when known."""
 
@@ -103,7 +109,7 @@ class Retriever:
         self.embedder = embedder
         self.data_dir = data_dir
         self._keyword: KeywordIndex | None = None
-        self._newest: tuple[KeywordIndex, date | None] | None = None
+        self._facts: tuple[KeywordIndex, Archive] | None = None
         self._lock = threading.Lock()
         self._index = VectorStoreIndex.from_vector_store(
             ChromaVectorStore(chroma_collection=store.collection), embed_model=embedder
@@ -180,15 +186,26 @@ class Retriever:
         return hits[:k]
 
     def newest(self) -> date | None:
-        """The publication day of the archive's newest dated article (computed once per
-        generation of the index, not per question)."""
+        """The publication day of the archive's newest dated article."""
+        return self._archive().newest
+
+    def outlets_of(self, story: str | None) -> int:
+        """How many outlets report `story` (0 when unknown)."""
+        return len(self._archive().outlets.get(story or "", ()))
+
+    def _archive(self) -> Archive:
+        """Facts about the whole archive, computed once per generation of the index (not per
+        question) from the keyword index's metadata."""
         keyword = self.keyword_index()
-        if self._newest is None or self._newest[0] is not keyword:
-            stamps = (int(m.get("published_ts", 0)) for m in keyword.metadatas)
-            newest = max(stamps, default=0)
+        if self._facts is None or self._facts[0] is not keyword:
+            newest, outlets = 0, dict[str, set[str]]()
+            for m in keyword.metadatas:
+                newest = max(newest, int(m.get("published_ts", 0)))
+                if m.get("story") and m.get("source_key"):
+                    outlets.setdefault(str(m["story"]), set()).add(str(m["source_key"]))
             day = datetime.fromtimestamp(newest, UTC).date() if newest > 0 else None
-            self._newest = (keyword, day)
-        return self._newest[1]
+            self._facts = (keyword, Archive(day, outlets))
+        return self._facts[1]
 
     def _documents(self, ids: list[str]) -> list[str]:
         if not ids:

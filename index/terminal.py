@@ -26,6 +26,11 @@ def render(answer: Answer, verbose: bool = False) -> str:
         lines.append(f"    {quoted(c.quote)}")
         if c.also_reported_by:
             lines.append(f"    also reported by: {', '.join(c.also_reported_by)}")
+        if c.story_outlets > 1:
+            lines.append(
+                f"    {c.story_outlets} outlets report this story "
+                f"(newsdesk timeline {c.story}, newsdesk compare {c.story})"
+            )
     if verbose:
         timings = ", ".join(f"{k} {v:.0f} ms" for k, v in answer.timings_ms.items())
         lines += ["", f"[{answer.backend}; {timings}]"]

@@ -244,3 +244,14 @@ def test_group_joins_like_articles_within_the_window(embedder: MiniLMEmbedding) 
         "c": assigned["c"],
         "f": assigned["a"],
     }, "existing stories keep their ids; the new article joins the like one"
+
+
+def test_an_answer_says_how_many_outlets_report_its_story(news: Newsdesk) -> None:
+    from newsdesk.index.terminal import render
+
+    answer = news.engine(backend="extractive").ask("How many homes lost power in Storm Ingrid?")
+    assert answer.answered and answer.citations
+    storm = next(s for s in news.stories() if "storm_courier" in s.doc_ids)
+    cited = answer.citations[0]
+    assert cited.story == storm.id and cited.story_outlets == len(storm.outlets) == 2
+    assert f"2 outlets report this story (newsdesk timeline {storm.id}" in render(answer)
