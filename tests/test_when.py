@@ -280,6 +280,7 @@ def test_a_window_says_what_it_was_counted_from() -> None:
         "phrase": "last week",
         "anchor": "2017-03-30",
         "anchored_to": "archive",
+        "unmet": False,
     }
     today = replace(found, anchor=THURSDAY)
     assert today.to_json()["anchored_to"] == "today"
