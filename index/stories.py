@@ -18,7 +18,7 @@ import hashlib
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -202,10 +202,6 @@ def day(published: str | None) -> str | None:
         return datetime.fromisoformat(published).date().isoformat()
     except ValueError:
         return None
-
-
-def utc_day(ts: int) -> date:
-    return datetime.fromtimestamp(ts, UTC).date()
 
 
 def collect(articles: Iterable[dict[str, Any]]) -> list[Story]:

@@ -381,10 +381,8 @@ def _parse_date(text: str, anchor: date) -> When | None:
         if m.group("y4"):
             return When(date(int(m.group("y4")), month, 1), "month", text)
         return When(_latest_month(month, anchor), "month", text)
-    if m := re.fullmatch(_YEAR, text):
+    if re.fullmatch(_YEAR, text):
         return When(date(int(text), 1, 1), "year", text)
-    if m := re.fullmatch(r"(?:the\s+)?(\d{1,2})" + _ORDINAL, text):  # "between 1 and 10 March"
-        return None
     return None
 
 
