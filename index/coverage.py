@@ -9,7 +9,6 @@ server.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -18,7 +17,7 @@ from typing import Any
 from newsdesk.index.claims import content_words
 from newsdesk.index.embeddings import MiniLMEmbedding
 from newsdesk.index.errors import BadQuestion, NoStory
-from newsdesk.index.evidence import relevant, select
+from newsdesk.index.evidence import INSTRUCTION, relevant, select
 from newsdesk.index.retrieve import Retriever
 from newsdesk.index.sentences import sentences
 from newsdesk.index.speakers import is_quotation, speaker
@@ -29,7 +28,6 @@ from newsdesk.index.when import When, event_date
 FIND_HITS = 8  # passages a query's story is chosen from
 MIN_WORDS = 6  # shorter "sentences" are captions, credits and menu items
 MAX_STATEMENT_CHARS = 600  # a longer one is a paragraph the sentence splitter could not cut
-_INSTRUCTION = re.compile(r"\b(?:ignore|disregard)\b[^.!?]{0,40}\binstructions\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -132,7 +130,7 @@ def _statements(report: Report) -> list[Statement]:
             words >= MIN_WORDS
             and len(text) <= MAX_STATEMENT_CHARS
             and text != report.title
-            and not _INSTRUCTION.search(text)
+            and not INSTRUCTION.search(text)  # never quoted, as in answers
         )
         if usable:
             start = report.text.index(text, span.start)

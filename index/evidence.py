@@ -50,7 +50,7 @@ CAUSAL = re.compile(
 # A sentence that addresses a language model ("ignore previous instructions and …") is an
 # attack on the prompt, not reporting: it never becomes evidence, so it can be neither
 # followed nor cited.
-_INSTRUCTION = re.compile(
+INSTRUCTION = re.compile(
     r"\b(?:ignore|disregard|forget|override)\b[^.!?]{0,40}\b(?:instructions|prompts?|rules)\b"
     r"|\bsystem prompt\b|\byou are (?:now )?an? (?:AI|assistant|language model|chatbot)\b",
     re.I,
@@ -83,7 +83,7 @@ def select(
             text = hit.text[span.start : span.end]
             if text == hit.meta.get("title") or len(text.split()) < 4:
                 continue
-            if _INSTRUCTION.search(text):
+            if INSTRUCTION.search(text):
                 log.info("left out of the evidence, as an instruction to a model: %r", text[:80])
                 continue
             quote = text
