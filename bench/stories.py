@@ -324,8 +324,8 @@ def incremental(desk: Any) -> dict[str, Any]:
     calls: list[int] = []
     real = grouping_module.refresh
 
-    def counting(catalog: Any, store: Any) -> int:
-        changed = real(catalog, store)
+    def counting(catalog: Any, store: Any, embedder: Any) -> int:
+        changed = real(catalog, store, embedder)
         calls.append(changed)
         return changed
 

@@ -12,9 +12,9 @@ from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from typing import Any
 
-from newsdesk.index import verdict, when
+from newsdesk.index import language, verdict, when
 from newsdesk.index.conversation import Recall, Resolved, Turn, recall, resolve
-from newsdesk.index.embeddings import MiniLMEmbedding
+from newsdesk.index.embeddings import Embedder
 from newsdesk.index.errors import BackendUnavailable, BadQuestion
 from newsdesk.index.evidence import (
     STRONG_EVIDENCE,
@@ -36,7 +36,7 @@ from newsdesk.index.when import Window
 
 log = logging.getLogger(__name__)
 
-PROMPTS = ("system", "question", "history", "why", "verdict", "not_covered")
+PROMPTS = ("system", "question", "history", "why", "language", "verdict", "not_covered")
 MAX_ANSWER_TOKENS = 160
 EXTRACTIVE_SENTENCES = 2
 STALE_ARCHIVE_DAYS = 7  # an archive whose newest article is older counts time from that day
@@ -160,7 +160,7 @@ class Engine:
     def __init__(
         self,
         retriever: Retriever,
-        embedder: MiniLMEmbedding,
+        embedder: Embedder,
         backend: Backend | None,
         *,
         top_k: int = 6,
@@ -348,11 +348,19 @@ class Engine:
                     evidence="\n".join(lines),
                     history=history,
                     question=question,
-                    form=self.prompts["why"] if WHY.search(question) else "",
+                    form=self._form(question),
                 ),
             },
         ]
         return messages, "".join(self.backend.stream(messages, MAX_ANSWER_TOKENS))
+
+    def _form(self, question: str) -> str:
+        """What the prompt adds for this kind of question: the form of a "why" answer, the
+        language of a question not in English (the evidence stays as the articles say it)."""
+        asked_in = language.of_question(question)
+        if asked_in != language.DEFAULT:
+            return self.prompts["language"].format(language=language.name(asked_in))
+        return self.prompts["why"] if WHY.search(question) else ""
 
     def _cite(
         self,

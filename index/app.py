@@ -21,7 +21,7 @@ from newsdesk.index.catalog import Catalog
 from newsdesk.index.config import Settings
 from newsdesk.index.conversation import Turn
 from newsdesk.index.dates import published_ts
-from newsdesk.index.embeddings import MiniLMEmbedding
+from newsdesk.index.embeddings import EMBEDDERS, Embedder, make_embedder
 from newsdesk.index.errors import BackendUnavailable, ConfigError, IndexNotBuilt
 from newsdesk.index.interfaces import NewsdeskQueryEngine, NewsdeskRetriever
 from newsdesk.index.llm import Backend, make_backend
@@ -82,7 +82,7 @@ class Newsdesk:
         self,
         settings: Settings | None = None,
         *,
-        embedder: MiniLMEmbedding | None = None,
+        embedder: Embedder | None = None,
         backend: Backend | None = None,
         store: Store | None = None,
     ) -> None:
@@ -102,12 +102,12 @@ class Newsdesk:
         return cls(Settings.from_env(**overrides))
 
     @cached_property
-    def embedder(self) -> MiniLMEmbedding:
-        return self._embedder or MiniLMEmbedding()
+    def embedder(self) -> Embedder:
+        return self._embedder or make_embedder(self.settings.embeddings)
 
     @cached_property
     def store(self) -> Store:
-        return self._store or Store(make_client(self.settings))
+        return self._store or Store(make_client(self.settings), self.embedder.model_name)
 
     @cached_property
     def catalog(self) -> Catalog:
@@ -168,8 +168,21 @@ class Newsdesk:
     def retriever(self) -> Retriever:
         """The hybrid retriever alone (no model is loaded). Raises `IndexNotBuilt`."""
         if not self.is_built():
+            self._other_model()
             raise IndexNotBuilt(self.settings.articles_dir)
         return Retriever(self.store, self.embedder, self.settings.data_dir)
+
+    def _other_model(self) -> None:
+        """Raise a `ConfigError` if the archive is indexed, but with another model than the
+        configured one: asking it would mix one model's question with another's vectors."""
+        for model in self.store.other_models():
+            setting = next((n for n, cls in EMBEDDERS.items() if cls().model_name == model), None)
+            use = f"set NEWSDESK_EMBEDDINGS={setting}, or " if setting else ""
+            raise ConfigError(
+                f"the index was built with the embedding model {model}, not "
+                f"{self.embedder.model_name}: {use}run `newsdesk index` to re-embed it",
+                setting="NEWSDESK_EMBEDDINGS",
+            )
 
     @cached_property
     def _engine(self) -> Engine:

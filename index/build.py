@@ -21,7 +21,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from newsdesk.index import dedup, keyword, stories
+from newsdesk.index import dedup, keyword, language, stories
 from newsdesk.index.articles import (
     EXTRACTOR_VERSION,
     MAX_ARTICLE_BYTES,
@@ -34,7 +34,7 @@ from newsdesk.index.articles import (
 from newsdesk.index.catalog import Catalog, chunk_id
 from newsdesk.index.chunking import CHUNKER_VERSION, chunk
 from newsdesk.index.dates import published_ts
-from newsdesk.index.embeddings import MODEL_ID, MiniLMEmbedding
+from newsdesk.index.embeddings import Embedder
 from newsdesk.index.errors import DataDirError
 from newsdesk.index.store import Store, build_lock, collection_name
 
@@ -69,11 +69,13 @@ class _Prepared:
     minhash: bytes
     is_new: bool
     header: str  # repeated in front of every chunk but the first, for the embedding
+    language: str  # ISO 639-1, how keyword search reads it
 
 
-def chunk_metadata(article: Article, seq: int, span: tuple[int, int]) -> dict[str, Any]:
+def chunk_metadata(article: Article, seq: int, span: tuple[int, int], lang: str) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "doc_id": article.doc_id,
+        "language": lang,
         "file_hash": article.file_hash,
         "seq": seq,
         "start": span[0],
@@ -104,7 +106,7 @@ class Builder:
         self,
         store: Store,
         catalog: Catalog,
-        embedder: MiniLMEmbedding,
+        embedder: Embedder,
         data_dir: Path,
         batch_chunks: int = 256,
         max_article_bytes: int = MAX_ARTICLE_BYTES,
@@ -144,12 +146,13 @@ class Builder:
     def _build(self, articles_dir: Path, *, full: bool, progress: bool) -> BuildStats:
         stats = BuildStats()
         catalog, collection = self.catalog, self.store.collection
+        model = self.embedder.model_name
         previous_model = catalog.get_meta("model")
-        if previous_model not in (None, MODEL_ID):
+        if previous_model not in (None, model):
             log.warning(
-                "the embedding model changed from %s to %s: rebuilding every article",
+                "the embedding model changed from %s to %s: re-embedding every article",
                 previous_model,
-                MODEL_ID,
+                model,
             )
             full = True
         previous_pipeline = catalog.get_meta("chunker")
@@ -164,7 +167,7 @@ class Builder:
         if full:
             catalog.clear()
             catalog.set_meta("dirty", "1")
-        catalog.set_meta("model", MODEL_ID)
+        catalog.set_meta("model", model)
         catalog.set_meta("chunker", PIPELINE_VERSION)
 
         files = discover(articles_dir)
@@ -203,7 +206,7 @@ class Builder:
                 collection.delete(ids=orphans[first : first + 5000])
         if catalog.get_meta("dirty") or catalog.get_meta("stories") != stories.VERSION:
             self._publish()
-        if previous_model not in (None, MODEL_ID):
+        if previous_model not in (None, model):
             old = collection_name(previous_model)
             if old in {getattr(c, "name", c) for c in self.store.client.list_collections()}:
                 self.store.client.delete_collection(old)
@@ -236,7 +239,14 @@ class Builder:
                 header_tokens=header_tokens if header else 0,
             )
         ]
-        return _Prepared(article, spans, dedup.signature(article.text), known is None, header)
+        return _Prepared(
+            article,
+            spans,
+            dedup.signature(article.text),
+            known is None,
+            header,
+            language.of_document(article.text),
+        )
 
     def _write(self, batch: list[_Prepared], stats: BuildStats) -> None:
         ids, texts, documents, metadatas = [], [], [], []
@@ -247,7 +257,7 @@ class Builder:
                 ids.append(chunk_id(a.doc_id, a.file_hash, seq))
                 documents.append(body)
                 texts.append(f"{p.header}\n\n{body}" if seq and p.header else body)
-                metadatas.append(chunk_metadata(a, seq, span))
+                metadatas.append(chunk_metadata(a, seq, span, p.language))
         self.catalog.add_pending([p.article.doc_id for p in batch])
         vectors = self.embedder.embed(texts)
         self.store.collection.upsert(
@@ -287,7 +297,7 @@ class Builder:
             self.store.collection.update(ids=ids, metadatas=[{"cluster": new}] * len(ids))
         with self.catalog.transaction():
             self.catalog.set_clusters(clusters)
-        stories.refresh(self.catalog, self.store)
+        stories.refresh(self.catalog, self.store, self.embedder)
         with self.catalog.transaction():
             generation = self.catalog.bump_generation()
         self.store.set_generation(generation)

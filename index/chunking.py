@@ -1,8 +1,9 @@
 """Sentence-aware chunks that are exact slices of an article's cleaned text.
 
 Every chunk is `text[start:end]` of its article, so a quote taken from a chunk is a quote
-from the article. The embedding model reads at most 256 wordpieces and silently drops the
-rest: chunks are measured with the model's own tokenizer, title header included.
+from the article. MiniLM reads at most 256 wordpieces and silently drops the rest; chunks are
+measured with the indexing model's own tokenizer, title header included, and kept within 256
+tokens for either model (e5 reads 512, but a citation's passage should stay short).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from newsdesk.index.embeddings import MODEL_MAX_TOKENS
 from newsdesk.index.sentences import Span, sentences
 
 # Bump when chunk boundaries change for the same text: indexes built before are re-chunked.
@@ -18,6 +18,7 @@ CHUNKER_VERSION = "2"
 TARGET_TOKENS = 200
 OVERLAP_TOKENS = 40
 SPECIAL_TOKENS = 2
+MAX_TOKENS = 256  # per embedded chunk, special tokens and title header included
 
 
 def chunk(
@@ -34,7 +35,7 @@ def chunk(
     share up to `overlap` tokens of whole sentences. A sentence too long for one chunk is cut
     at word boundaries.
     """
-    limit = MODEL_MAX_TOKENS - SPECIAL_TOKENS - header_tokens
+    limit = MAX_TOKENS - SPECIAL_TOKENS - header_tokens
     if limit < 32:
         raise ValueError(f"header of {header_tokens} tokens leaves no room for text")
     target = min(target, limit)

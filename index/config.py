@@ -14,12 +14,14 @@ from typing import Any
 from newsdesk.index.errors import ConfigError
 
 BACKENDS = ("llama-cpp", "ollama", "openai", "extractive")
+EMBEDDINGS = ("minilm", "e5")
 
 
 @dataclass(frozen=True)
 class Settings:
     articles_dir: Path = Path("articles")
     data_dir: Path = Path(".newsdesk")
+    embeddings: str = "minilm"  # the embedding model: minilm (English) or e5 (multilingual)
     llm: str = "llama-cpp"
     llm_model: Path | None = None  # a GGUF file; None: the default model, joined in data_dir
     llm_threads: int = 2
@@ -73,6 +75,12 @@ class Settings:
             values["openai_api_key"] = api_key
         values.update({k: v for k, v in overrides.items() if v is not None})
         settings = cls(**values)
+        if settings.embeddings not in EMBEDDINGS:
+            raise ConfigError(
+                f"NEWSDESK_EMBEDDINGS={settings.embeddings!r} is not a model; use one of "
+                f"{', '.join(EMBEDDINGS)}",
+                setting="NEWSDESK_EMBEDDINGS",
+            )
         if settings.llm not in BACKENDS:
             raise ConfigError(
                 f"NEWSDESK_LLM={settings.llm!r} is not a backend; use one of {', '.join(BACKENDS)}",
@@ -126,6 +134,7 @@ def _bool(raw: str) -> bool:
 _VARIABLES: list[tuple[str, str, Any]] = [
     ("NEWSDESK_ARTICLES_DIR", "articles_dir", Path),
     ("NEWSDESK_DATA_DIR", "data_dir", Path),
+    ("NEWSDESK_EMBEDDINGS", "embeddings", str.lower),
     ("NEWSDESK_LLM", "llm", str.lower),
     ("NEWSDESK_LLM_MODEL", "llm_model", Path),
     ("NEWSDESK_LLM_THREADS", "llm_threads", _positive_int),

@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import Any
 
 from newsdesk.index.claims import content_words
-from newsdesk.index.embeddings import MiniLMEmbedding
+from newsdesk.index.embeddings import Embedder
 from newsdesk.index.errors import BadQuestion, NoStory
 from newsdesk.index.evidence import INSTRUCTION, relevant, select
 from newsdesk.index.retrieve import Retriever
@@ -142,9 +142,7 @@ def _statements(report: Report) -> list[Statement]:
     return found
 
 
-def find(
-    query: str, stories: list[Story], retriever: Retriever, embedder: MiniLMEmbedding
-) -> Story:
+def find(query: str, stories: list[Story], retriever: Retriever, embedder: Embedder) -> Story:
     """The story `query` names: a story id, else the story of the passage that answers it
     best. NoStory (with the closest stories) when no passage is about it."""
     wanted = query.strip()

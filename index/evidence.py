@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from newsdesk.index import language
 from newsdesk.index.claims import Passage, Vocabulary, answers_kind, conflict, content_words, names
-from newsdesk.index.embeddings import MiniLMEmbedding
+from newsdesk.index.claims import numbers as numbers_in
+from newsdesk.index.embeddings import Embedder
 from newsdesk.index.retrieve import Hit
 from newsdesk.index.sentences import sentences
 
@@ -72,7 +74,7 @@ class Evidence:
 
 
 def select(
-    question: str, hits: list[Hit], embedder: MiniLMEmbedding, limit: int = MAX_EVIDENCE
+    question: str, hits: list[Hit], embedder: Embedder, limit: int = MAX_EVIDENCE
 ) -> list[Evidence]:
     """The sentences of the best `SENTENCE_CHUNKS` hits that best answer `question`."""
     candidates: list[tuple[Hit, str, str, float]] = []  # hit, sentence, quote, prior
@@ -92,14 +94,17 @@ def select(
             candidates.append((hit, text, quote, 0.01 * (len(hits) - rank)))
     if not candidates:
         return []
-    vectors = embedder.embed([question] + [text for _, text, _, _ in candidates])
+    asking = embedder.embed_queries([question])[0]
+    vectors = embedder.embed([text for _, text, _, _ in candidates])
+    relevance = embedder.calibrate(vectors @ asking, "relevance")
+    overlaps = embedder.calibrate(vectors @ vectors.T, "similarity")
     asked = content_words(question)
     wants_date = bool(_DATED.search(question))
     wants_cause = bool(WHY.search(question))
     scored = []
-    for (hit, text, quote, prior), vector in zip(candidates, vectors[1:], strict=True):
+    for (hit, text, quote, prior), cosine in zip(candidates, relevance, strict=True):
         overlap = len(asked & content_words(text)) / max(1, len(asked))
-        score = float(vector @ vectors[0]) + 0.25 * overlap + prior
+        score = float(cosine) + 0.25 * overlap + prior
         if wants_date and hit.meta.get("published"):
             score += 0.05
         if wants_cause and CAUSAL.search(text):
@@ -107,12 +112,12 @@ def select(
         scored.append((score, hit, quote))
     # Maximal marginal relevance: each next sentence must add something the chosen ones don't.
     chosen: list[Evidence] = []
-    chosen_vectors: list[np.ndarray] = []
+    chosen_rows: list[int] = []
     remaining = list(range(len(scored)))
     while remaining and len(chosen) < limit:
 
         def gain(k: int) -> float:
-            redundancy = max((float(vectors[k + 1] @ v) for v in chosen_vectors), default=0.0)
+            redundancy = max((float(overlaps[k, j]) for j in chosen_rows), default=0.0)
             return MMR_LAMBDA * scored[k][0] - (1 - MMR_LAMBDA) * redundancy
 
         best = max(remaining, key=gain)
@@ -121,7 +126,7 @@ def select(
         if _reprint(chosen, hit, text) or any(text in e.quote or e.quote in text for e in chosen):
             continue
         chosen.append(Evidence(len(chosen) + 1, text, hit, score))
-        chosen_vectors.append(vectors[best + 1])
+        chosen_rows.append(best)
     for k in remaining:  # reprints of what was chosen, among what was not
         _reprint(chosen, scored[k][1], scored[k][2])
     if wants_cause:  # the reason first (if it is about the question): small models use [1]
@@ -228,11 +233,15 @@ class Claim:
 
 
 def check(
-    answer: str, evidence: list[Evidence], embedder: MiniLMEmbedding, question: str = ""
+    answer: str, evidence: list[Evidence], embedder: Embedder, question: str = ""
 ) -> list[Claim]:
     """Each answer sentence, with the evidence that supports it (its own markers if they do),
     or the reason it is not supported: too far from every quote (the cheap first gate), or a
-    rule of `index.claims` (names, subject, numbers, polarity) against what it cites."""
+    rule of `index.claims` (names, subject, numbers, polarity) against what it cites.
+
+    The rules read words, so they cannot read a sentence against a passage in another language
+    (an answer in Ukrainian citing an English article). Such a sentence must be as close to its
+    passage as strong evidence is to a question, and carry no number the passage does not."""
     answer = answer.strip()
     parts = [answer[s.start : s.end] for s in sentences(answer)]
     parts = [p for p in parts if re.sub(r"\[\d+\]", "", p).strip(" .")]
@@ -244,7 +253,8 @@ def check(
     asked = content_words(question)
     result = []
     for part, text, vector in zip(parts, plain, claims, strict=True):
-        similarity = quotes @ vector
+        written_in = language.of_question(text)  # English unless clearly not
+        similarity = embedder.calibrate(quotes @ vector, "similarity")
         words = content_words(text) - asked  # restating the question supports nothing
         overlap = np.array(
             [len(words & content_words(e.quote)) / max(1, len(words)) for e in evidence]
@@ -262,7 +272,20 @@ def check(
             reason: str | None = "asserts nothing"
         elif not cites:
             reason = "no evidence close to it"
+        elif any(language.of_question(evidence[n - 1].quote) != written_in for n in cites):
+            reason = _across_languages(text, [evidence[n - 1] for n in cites], similarity, cites)
         else:
             reason = conflict(text, [passage(evidence[n - 1]) for n in cites], question)
         result.append(Claim(text, cites, reason))
     return result
+
+
+def _across_languages(
+    claim: str, cited: list[Evidence], similarity: np.ndarray, cites: list[int]
+) -> str | None:
+    """Why a sentence in one language is not what its passages in another say, or None."""
+    if numbers_in(claim) - numbers_in(" ".join(e.quote for e in cited)):
+        return "numbers not in the passage"
+    if max(float(similarity[n - 1]) for n in cites) < STRONG_EVIDENCE:
+        return "not close enough to its passage in another language"
+    return None

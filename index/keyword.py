@@ -1,8 +1,10 @@
 """The keyword (BM25) side of hybrid retrieval, kept in step with the Chroma collection.
 
 Built from the collection itself and saved under the data dir with the collection's
-generation; whoever finds the saved index older than the collection (the query side after a
-rebuild in another process, or a build killed before it refreshed) rebuilds it.
+generation. Each article is read in its own language (`index.language`: that language's stop
+words and stemmer), and a question in its own. Whoever finds the saved index older than the
+collection (the query side after a rebuild in another process, or a build killed before it
+refreshed) rebuilds it.
 """
 
 from __future__ import annotations
@@ -21,19 +23,20 @@ from typing import Any
 
 import bm25s
 import numpy as np
-import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
+from newsdesk.index import language
 from newsdesk.index.store import Store
 
 log = logging.getLogger(__name__)
 
-_STEMMER = Stemmer.Stemmer("english")
 _KNOWN = set(STOPWORDS_EN)
 
 
-def tokenize(texts: list[str]) -> Any:
-    return bm25s.tokenize(texts, stopwords="en", stemmer=_STEMMER, show_progress=False)
+def tokenize(texts: list[str], languages: list[str] | None = None) -> list[list[str]]:
+    """Each text's BM25 words, read in its language (English when not given)."""
+    languages = languages or [language.DEFAULT] * len(texts)
+    return [language.tokenize(t, lang) for t, lang in zip(texts, languages, strict=True)]
 
 
 @dataclass
@@ -63,16 +66,27 @@ class KeywordIndex:
         """Rebuild from the collection and save it (atomically: readers see old or new)."""
         generation = store.generation
         ids, texts, metadatas = [], [], []
+        # The build records each article's language with its chunks; chunks written before it
+        # did are told from their article's opening text.
+        samples: dict[str, str] = {}
         for chunk_id, document, meta in store.all_chunks():
             ids.append(chunk_id)
             title = meta.get("title", "")
             document = document or ""
             texts.append(document if meta.get("seq") == 0 else f"{title}\n{document}")
             metadatas.append(meta)
+            doc_id = str(meta.get("doc_id", chunk_id))
+            if "language" not in meta and len(samples.get(doc_id, "")) < language.SAMPLE_CHARS:
+                samples[doc_id] = samples.get(doc_id, "") + " " + document
+        detected = {doc_id: language.of_document(text) for doc_id, text in samples.items()}
         bm25 = None
         if ids:
             bm25 = bm25s.BM25()
-            bm25.index(tokenize(texts), show_progress=False)
+            of = [
+                m.get("language") or detected[str(m.get("doc_id", i))]
+                for i, m in zip(ids, metadatas, strict=True)
+            ]
+            bm25.index(tokenize(texts, of), show_progress=False)
         words = sorted({w for t in texts for w in re.findall(r"[^\W\d_]{3,}", t.lower())})
         index = cls(generation, ids, metadatas, bm25, words)
         try:
@@ -120,7 +134,11 @@ class KeywordIndex:
 
     def correct(self, query: str) -> str:
         """The query with words the articles never use replaced by a close word they do use
-        ("secretery" -> "secretary"), so misspelled questions still find their articles."""
+        ("secretery" -> "secretary"), so misspelled questions still find their articles.
+        English questions only: in another language, a word the articles never use is more
+        often a right word than a wrong one (a question in Ukrainian over English articles)."""
+        if language.of_question(query) != language.DEFAULT:
+            return query
 
         def fix(match: re.Match[str]) -> str:
             word = match.group()
@@ -139,10 +157,7 @@ class KeywordIndex:
         if self.bm25 is None:
             return []
         vocab = self.bm25.vocab_dict
-        words = bm25s.tokenize(
-            [query], stopwords="en", stemmer=_STEMMER, return_ids=False, show_progress=False
-        )[0]
-        words = [w for w in words if w in vocab]
+        words = [w for w in language.tokenize(query, language.of_question(query)) if w in vocab]
         if not words:
             return []
         rows, scores = self.bm25.retrieve(

@@ -19,7 +19,7 @@ from llama_index.core.vector_stores import FilterOperator, MetadataFilter, Metad
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from newsdesk.index.dates import published_ts
-from newsdesk.index.embeddings import MiniLMEmbedding
+from newsdesk.index.embeddings import Embedder
 from newsdesk.index.errors import BadQuestion, IndexNotBuilt
 from newsdesk.index.keyword import KeywordIndex
 from newsdesk.index.store import Store
@@ -104,7 +104,7 @@ class Hit:
 
 
 class Retriever:
-    def __init__(self, store: Store, embedder: MiniLMEmbedding, data_dir: Path) -> None:
+    def __init__(self, store: Store, embedder: Embedder, data_dir: Path) -> None:
         self.store = store
         self.embedder = embedder
         self.data_dir = data_dir
@@ -176,7 +176,7 @@ class Retriever:
                     "keyword": None,
                 },
             )
-            entry["rrf"] += 1.0 / (RRF_K + rank + 1)
+            entry["rrf"] += self.embedder.keyword_weight / (RRF_K + rank + 1)
             entry["keyword"] = score
         hits = [
             Hit(chunk_id, e["text"], e["meta"], e["rrf"], e["dense"], e["keyword"])

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from newsdesk.index.config import Settings
-from newsdesk.index.embeddings import MODEL_ID
+from newsdesk.index.embeddings import MINILM_ID
 from newsdesk.index.errors import ConfigError, DataDirError, IndexBusy
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ GET_PAGE = 5000  # rows per collection.get() page
 HNSW = {"ef_construction": 200, "ef_search": 200, "max_neighbors": 32}
 
 
-def collection_name(model_id: str = MODEL_ID) -> str:
+def collection_name(model_id: str = MINILM_ID) -> str:
     return f"{COLLECTION_PREFIX}-" + re.sub(r"[^a-z0-9._-]+", "-", model_id.lower())
 
 
@@ -73,9 +73,10 @@ def make_client(settings: Settings) -> Any:
 class Store:
     """The chunk collection of one Chroma client."""
 
-    def __init__(self, client: Any, name: str | None = None) -> None:
+    def __init__(self, client: Any, model: str = MINILM_ID) -> None:
         self.client = client
-        self.name = name or collection_name()
+        self.model = model
+        self.name = collection_name(model)
         self._collection: Any = None
 
     @property
@@ -108,7 +109,19 @@ class Store:
         return int((fresh.metadata or {}).get("generation", 0))
 
     def set_generation(self, generation: int) -> None:
-        self.collection.modify(metadata={"generation": generation, "model": MODEL_ID})
+        self.collection.modify(metadata={"generation": generation, "model": self.model})
+
+    def other_models(self) -> list[str]:
+        """The models of the other newsdesk collections of this Chroma that hold chunks."""
+        found = []
+        for listed in self.client.list_collections():
+            name = listed if isinstance(listed, str) else listed.name
+            if name == self.name or not name.startswith(f"{COLLECTION_PREFIX}-"):
+                continue
+            collection = self.client.get_collection(name, embedding_function=None)
+            if collection.count():
+                found.append(str((collection.metadata or {}).get("model", name)))
+        return found
 
     def count(self) -> int:
         return int(self.collection.count())

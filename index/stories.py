@@ -26,6 +26,7 @@ import numpy as np
 from newsdesk.index.catalog import Catalog
 from newsdesk.index.claims import names
 from newsdesk.index.dates import published_ts
+from newsdesk.index.embeddings import Embedder
 from newsdesk.index.store import GET_PAGE, Store
 
 log = logging.getLogger(__name__)
@@ -236,7 +237,7 @@ def collect(articles: Iterable[dict[str, Any]]) -> list[Story]:
 OPENING_CHUNKS = 3  # an article's vector: the mean of its opening chunks (the news is on top)
 
 
-def refresh(catalog: Catalog, store: Store) -> int:
+def refresh(catalog: Catalog, store: Store, embedder: Embedder) -> int:
     """Regroup what changed since the last grouping: new and changed articles, and the
     stories that lost or changed one; returns how many articles changed story."""
     saved = catalog.story_rows()
@@ -265,7 +266,7 @@ def refresh(catalog: Catalog, store: Store) -> int:
         for d in sorted(dirty)
         if d in vectors
     ]
-    assigned = group(items, existing)
+    assigned = group(items, existing, threshold=embedder.raw(THRESHOLD))
     by_id = {i.doc_id: i for group_items in existing.values() for i in group_items}
     by_id |= {i.doc_id: i for i in items}
     changed = [d for d, s in assigned.items() if d in dirty or saved[d][1] != s]

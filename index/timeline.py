@@ -14,10 +14,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from newsdesk.index.coverage import Report, Statement
-from newsdesk.index.embeddings import MiniLMEmbedding
+from newsdesk.index.embeddings import Embedder
 from newsdesk.index.stories import Story
 
 PAGE_LINES = 25
@@ -102,7 +100,7 @@ def _events(report: Report) -> list[Statement]:
 def build(
     story: Story,
     reports: list[Report],
-    embedder: MiniLMEmbedding,
+    embedder: Embedder,
     *,
     page: int = 1,
     per_page: int = PAGE_LINES,
@@ -111,18 +109,21 @@ def build(
     # A huge story (thousands of articles) merges only sentences with the same words: every
     # pair compared, or every sentence embedded, would take minutes per page.
     pairwise = len(candidates) <= MAX_COMPARED
-    vectors = embedder.embed([s.text for _, s in candidates]) if pairwise and candidates else None
+    similar = None
+    if pairwise and candidates:
+        vectors = embedder.embed([s.text for _, s in candidates])
+        similar = embedder.calibrate(vectors @ vectors.T, "similarity")
     lines: list[Line] = []
     firsts: list[int] = []  # the candidate each line quotes
     by_words: dict[frozenset[str], Line] = {}
     for k, (report, statement) in enumerate(candidates):
-        if vectors is not None:
+        if similar is not None:
             same = next(
                 (
                     line
                     for line, first in zip(lines, firsts, strict=True)
                     if report not in line.reports
-                    and _same(candidates[first][1], statement, vectors[first], vectors[k])
+                    and _same(candidates[first][1], statement, float(similar[first, k]))
                 ),
                 None,
             )
@@ -148,9 +149,9 @@ def build(
     return Timeline(story, shown, len(lines), page, pages, outlets)
 
 
-def _same(a: Statement, b: Statement, va: np.ndarray, vb: np.ndarray) -> bool:
+def _same(a: Statement, b: Statement, similarity: float) -> bool:
     shared = len(a.words & b.words) / max(1, len(a.words | b.words))
-    return shared >= SAME_WORDS or float(va @ vb) >= SAME_FACT
+    return shared >= SAME_WORDS or similarity >= SAME_FACT
 
 
 def _date(line: Line, statement: Statement, report: Report) -> None:

@@ -183,6 +183,7 @@ def test_prompt_placeholders_are_all_filled(app: Newsdesk) -> None:
     }
     assert fields == {
         "history": {"previous"},
+        "language": {"language"},
         "not_covered": set(),
         "question": {"evidence", "history", "question", "form"},
         "system": set(),

@@ -13,16 +13,16 @@ import pytest
 from newsdesk.index import store as store_module
 from newsdesk.index.app import Newsdesk
 from newsdesk.index.config import Settings
-from newsdesk.index.embeddings import MODEL_ID
+from newsdesk.index.embeddings import MINILM_ID
 from newsdesk.index.errors import ConfigError, DataDirError, IndexBusy
 from newsdesk.index.store import Store, build_lock, collection_name, make_client
 
 MakeApp = Callable[..., Newsdesk]
 
 
-def store_at(data: Path, chroma: dict[str, object], name: str | None = None) -> Store:
+def store_at(data: Path, chroma: dict[str, object]) -> Store:
     """A store on a client of its own, as another process would open it."""
-    return Store(make_client(Settings(data_dir=data, **chroma)), name)  # type: ignore[arg-type]
+    return Store(make_client(Settings(data_dir=data, **chroma)))  # type: ignore[arg-type]
 
 
 def add_rows(store: Store, n: int) -> None:
@@ -39,7 +39,7 @@ def add_rows(store: Store, n: int) -> None:
 
 def test_the_collection_name_carries_the_model_id_in_chroma_s_alphabet(tmp_path: Path) -> None:
     """Model ids become collection names Chroma accepts; two models never share one."""
-    assert collection_name() == f"newsdesk-{MODEL_ID.lower()}"
+    assert collection_name() == f"newsdesk-{MINILM_ID.lower()}"
     assert collection_name("BAAI/bge small:v1.5") == "newsdesk-baai-bge-small-v1.5"
     assert collection_name("sentence-transformers//all-MiniLM-L6-v2") == (
         "newsdesk-sentence-transformers-all-minilm-l6-v2"
@@ -89,7 +89,7 @@ def test_the_generation_is_read_afresh_from_another_client(
     writer.set_generation(8)
     assert reader.generation == 8
     metadata = reader.client.get_collection(reader.name).metadata
-    assert metadata == {"generation": 8, "model": MODEL_ID}
+    assert metadata == {"generation": 8, "model": MINILM_ID}
 
 
 @pytest.mark.parametrize("rows", [4, 5])

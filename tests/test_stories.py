@@ -172,9 +172,9 @@ def test_adding_an_article_regroups_only_it(make_app: MakeApp, news_articles: Pa
     assert chroma_stories(app)["budget"] == {budget}
     assert after["budget"][0] == app.catalog.file_hashes()["budget"][0]
 
-    assert stories.refresh(app.catalog, app.store) == 0, "nothing changed since"
+    assert stories.refresh(app.catalog, app.store, app.embedder) == 0, "nothing changed since"
     app.catalog.put_stories([], ["budget"])  # as if the article were new to grouping
-    assert stories.refresh(app.catalog, app.store) == 1
+    assert stories.refresh(app.catalog, app.store, app.embedder) == 1
     assert app.catalog.story_rows() == after
 
 
