@@ -164,7 +164,8 @@ class Builder:
                 PIPELINE_VERSION,
             )
             full = True
-        if full:
+        if full:  # the saved keyword index too: chunk ids may stay while their text changes
+            keyword.KeywordIndex.forget(self.store, self.data_dir)
             catalog.clear()
             catalog.set_meta("dirty", "1")
         catalog.set_meta("model", model)
@@ -289,17 +290,24 @@ class Builder:
 
     def _publish(self) -> None:
         """After a change: clusters, stories, the keyword index and the generation, then clear
-        `dirty`."""
-        clusters = dedup.clusters(self.catalog.signatures())
+        `dirty`. Each step brings its part in step with the articles recorded, so a build
+        killed part-way leaves `dirty` set and the next one finishes the work."""
+        unsettled = self.catalog.unsettled()
+        clusters = dedup.recluster(self.catalog, unsettled)
         for doc_id, old, ids in self.catalog.cluster_changes(clusters):
-            new = clusters.get(doc_id, doc_id)
+            new = clusters[doc_id] or doc_id
             log.debug("%s: cluster %s -> %s", doc_id, old, new)
             self.store.collection.update(ids=ids, metadatas=[{"cluster": new}] * len(ids))
         with self.catalog.transaction():
-            self.catalog.set_clusters(clusters)
+            self.catalog.settle(clusters, unsettled)
         stories.refresh(self.catalog, self.store, self.embedder)
+        # The keyword index is saved for the next generation before Chroma announces it, so
+        # a reader that sees the new generation finds its keyword index ready.
+        generation = self.catalog.generation + 1
+        keyword.KeywordIndex.update(
+            self.store, self.data_dir, self.catalog.fingerprints(), generation
+        )
         with self.catalog.transaction():
-            generation = self.catalog.bump_generation()
+            self.catalog.bump_generation()
         self.store.set_generation(generation)
-        keyword.KeywordIndex.refresh(self.store, self.data_dir)
         self.catalog.set_meta("dirty", "")

@@ -12,8 +12,10 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from newsdesk.index import dedup
 from newsdesk.index.articles import Article
 from newsdesk.index.errors import DataDirError
+from newsdesk.index.keyword import fingerprint
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -28,11 +30,22 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE TABLE IF NOT EXISTS pending (doc_id TEXT PRIMARY KEY);
+CREATE INDEX IF NOT EXISTS articles_cluster ON articles(cluster);
+CREATE TABLE IF NOT EXISTS bands (
+    doc_id TEXT NOT NULL REFERENCES articles(doc_id) ON DELETE CASCADE,
+    band INTEGER NOT NULL, key BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS bands_key ON bands(band, key);
+CREATE INDEX IF NOT EXISTS bands_doc ON bands(doc_id);
+CREATE TABLE IF NOT EXISTS unsettled (doc_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS stories (
     doc_id TEXT PRIMARY KEY, file_hash TEXT NOT NULL, story TEXT NOT NULL,
     vector BLOB NOT NULL, names TEXT NOT NULL
 );
 """
+
+
+BANDS_VERSION = f"{dedup.NUM_PERM}.{len(dedup.BANDS)}.{dedup.THRESHOLD}"  # of the bands table
 
 
 def chunk_id(doc_id: str, file_hash: str, seq: int) -> str:
@@ -116,6 +129,11 @@ class Catalog:
             ),
         )
         self.db.executemany(
+            "INSERT INTO bands VALUES (?, ?, ?)",
+            [(article.doc_id, band, key) for band, key in dedup.bands(minhash)],
+        )
+        self.db.execute("INSERT OR IGNORE INTO unsettled VALUES (?)", (article.doc_id,))
+        self.db.executemany(
             "INSERT INTO chunks VALUES (?, ?, ?, ?, ?)",
             [
                 (chunk_id(article.doc_id, article.file_hash, seq), article.doc_id, seq, start, end)
@@ -124,11 +142,18 @@ class Catalog:
         )
 
     def delete(self, doc_id: str) -> None:
+        """Forget an article; its cluster is left to be settled again (it may split)."""
+        self.db.execute(
+            "INSERT OR IGNORE INTO unsettled SELECT doc_id FROM articles WHERE cluster = "
+            "(SELECT cluster FROM articles WHERE doc_id = ?)",
+            (doc_id,),
+        )
         self.db.execute("DELETE FROM articles WHERE doc_id = ?", (doc_id,))
 
     def clear(self) -> None:
         self.db.execute("DELETE FROM articles")
         self.db.execute("DELETE FROM stories")
+        self.db.execute("DELETE FROM unsettled")
 
     def pending(self) -> list[str]:
         """Articles whose chunks may be in Chroma without the catalog knowing (a killed build)."""
@@ -143,25 +168,89 @@ class Catalog:
     def chunk_ids(self) -> list[str]:
         return [row[0] for row in self.db.execute("SELECT id FROM chunks")]
 
-    def cluster_changes(self, clusters: dict[str, str]) -> list[tuple[str, str, list[str]]]:
-        """(doc_id, old cluster, its chunk ids) of every article whose cluster changes."""
+    def cluster_changes(self, clusters: dict[str, str | None]) -> list[tuple[str, str, list[str]]]:
+        """(doc_id, old cluster, its chunk ids) of the articles in `clusters` (doc_id -> its
+        cluster, None when alone) whose cluster changes."""
         changes = []
-        for doc_id, old in self.db.execute(
-            "SELECT doc_id, COALESCE(cluster, doc_id) FROM articles"
-        ):
-            if clusters.get(doc_id, doc_id) != old:
-                changes.append((doc_id, old, self.chunks_of(doc_id)))
+        for doc_id, new in clusters.items():
+            row = self.db.execute(
+                "SELECT COALESCE(cluster, doc_id) FROM articles WHERE doc_id = ?", (doc_id,)
+            ).fetchone()
+            if row and row[0] != (new or doc_id):
+                changes.append((doc_id, row[0], self.chunks_of(doc_id)))
         return changes
 
     def signatures(self) -> dict[str, bytes]:
         return dict(self.db.execute("SELECT doc_id, minhash FROM articles"))
 
-    def set_clusters(self, clusters: dict[str, str]) -> None:
-        self.db.execute("UPDATE articles SET cluster = NULL")
+    def signatures_of(self, doc_ids: Iterable[str]) -> dict[str, bytes]:
+        """doc_id -> MinHash signature of those of `doc_ids` that are indexed."""
+        found = {}
+        for doc_id in doc_ids:
+            row = self.db.execute(
+                "SELECT minhash FROM articles WHERE doc_id = ?", (doc_id,)
+            ).fetchone()
+            if row:
+                found[doc_id] = row[0]
+        return found
+
+    def candidates(self, doc_id: str) -> dict[str, bytes]:
+        """doc_id -> signature of the articles sharing an LSH band with `doc_id`."""
+        rows = self.db.execute(
+            "SELECT DISTINCT o.doc_id, a.minhash FROM bands b "
+            "JOIN bands o ON o.band = b.band AND o.key = b.key AND o.doc_id != b.doc_id "
+            "JOIN articles a ON a.doc_id = o.doc_id WHERE b.doc_id = ?",
+            (doc_id,),
+        )
+        return dict(rows)
+
+    def cluster_mates(self, doc_ids: Iterable[str]) -> set[str]:
+        """`doc_ids` and every article in a cluster with one of them."""
+        found = set(doc_ids)
+        for doc_id in list(found):
+            found.update(
+                row[0]
+                for row in self.db.execute(
+                    "SELECT doc_id FROM articles WHERE cluster = "
+                    "(SELECT cluster FROM articles WHERE doc_id = ?)",
+                    (doc_id,),
+                )
+            )
+        return found
+
+    def unsettled(self) -> set[str]:
+        """Articles whose cluster may have changed: added or changed ones, and the members
+        of a cluster one left. Articles indexed before bands were kept get theirs here."""
+        if self.get_meta("bands") != BANDS_VERSION:
+            with self.transaction():
+                self.db.execute("DELETE FROM bands")
+                for doc_id, minhash in self.db.execute(
+                    "SELECT doc_id, minhash FROM articles"
+                ).fetchall():
+                    self.db.executemany(
+                        "INSERT INTO bands VALUES (?, ?, ?)",
+                        [(doc_id, band, key) for band, key in dedup.bands(minhash)],
+                    )
+                self.set_meta("bands", BANDS_VERSION)
+        return {row[0] for row in self.db.execute("SELECT doc_id FROM unsettled")}
+
+    def settle(self, clusters: dict[str, str | None], unsettled: Iterable[str]) -> None:
+        """Record the `clusters` (doc_id -> cluster, None when alone) and that the
+        `unsettled` articles are settled."""
         self.db.executemany(
             "UPDATE articles SET cluster = ? WHERE doc_id = ?",
             [(cluster, doc_id) for doc_id, cluster in clusters.items()],
         )
+        self.db.executemany("DELETE FROM unsettled WHERE doc_id = ?", [(d,) for d in unsettled])
+
+    def fingerprints(self) -> dict[str, str]:
+        """doc_id -> what its chunks' rows in Chroma depend on besides their text (file
+        version, path, cluster, story), as `index.keyword` compares it."""
+        rows = self.db.execute(
+            "SELECT a.doc_id, a.file_hash, a.path, COALESCE(a.cluster, a.doc_id), "
+            "COALESCE(s.story, '') FROM articles a LEFT JOIN stories s ON s.doc_id = a.doc_id"
+        )
+        return {doc_id: fingerprint(h, path, c, story) for doc_id, h, path, c, story in rows}
 
     # -- stories (see `index.stories`) ---------------------------------------------------------
 

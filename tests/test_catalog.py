@@ -134,14 +134,23 @@ def test_cluster_changes_name_only_the_articles_whose_cluster_moves(catalog: Cat
     caliber_ids = [
         chunk_id(CALIBER, caliber.file_hash, s) for s in range(len(paragraphs(caliber.text)))
     ]
-    assert catalog.cluster_changes({}) == []
-    together = {CALIBER: "0001_reprint", "0001_reprint": "0001_reprint"}
+    alone: dict[str, str | None] = {CALIBER: None, "0001_reprint": None}
+    assert catalog.cluster_changes(alone) == []
+    together: dict[str, str | None] = {CALIBER: "0001_reprint", "0001_reprint": "0001_reprint"}
     assert catalog.cluster_changes(together) == [(CALIBER, CALIBER, caliber_ids)]
-    catalog.set_clusters(together)
+    assert catalog.unsettled() == {KREMLIN, CALIBER, "0001_reprint"}, "all new"
+    catalog.settle(together, catalog.unsettled())
+    assert catalog.unsettled() == set()
     assert catalog.cluster_changes(together) == []
-    assert catalog.cluster_changes({}) == [(CALIBER, "0001_reprint", caliber_ids)]
-    catalog.set_clusters({})
-    assert catalog.cluster_changes({}) == []
+    assert catalog.cluster_changes(alone) == [(CALIBER, "0001_reprint", caliber_ids)]
+    assert catalog.cluster_mates([KREMLIN]) == {KREMLIN}
+    assert catalog.cluster_mates([CALIBER]) == {CALIBER, "0001_reprint"}
+    assert set(catalog.candidates(CALIBER)) == {"0001_reprint"}
+    catalog.delete("0001_reprint")
+    assert catalog.unsettled() == {CALIBER, "0001_reprint"}, "the cluster it left"
+    catalog.settle(alone, catalog.unsettled())
+    assert catalog.cluster_changes({CALIBER: None}) == []
+    assert catalog.candidates(CALIBER) == {}
 
 
 def test_a_file_where_the_data_dir_should_be_is_a_data_dir_error(tmp_path: Path) -> None:

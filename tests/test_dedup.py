@@ -4,9 +4,11 @@ the real sample articles and rewrites of them."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
-from newsdesk.index.articles import load
-from newsdesk.index.dedup import NUM_PERM, clusters, signature
+from newsdesk.index.articles import Article, load
+from newsdesk.index.catalog import Catalog
+from newsdesk.index.dedup import BANDS, NUM_PERM, bands, clusters, recluster, signature, similar
 
 from support import SAMPLE
 
@@ -87,8 +89,92 @@ def test_near_duplicates_chain_into_one_cluster() -> None:
 
 
 def test_the_threshold_is_how_similar_near_duplicates_must_be() -> None:
+    """Two thirds of a text overlap it by two thirds (near-duplicates) and each other by one
+    third (not)."""
     first, last = thirds(TEXTS[KREMLIN])
-    signatures = {"first": signature(first), "last": signature(last)}
-    assert clusters(signatures, threshold=0.25) == {"first": "first", "last": "first"}
-    assert clusters(signatures, threshold=0.5) == {}
+    whole = signature(TEXTS[KREMLIN])
+    assert similar(signature(first), whole) and similar(signature(last), whole)
+    assert not similar(signature(first), signature(last))
+    assert clusters({"first": signature(first), "last": signature(last)}) == {}
     assert clusters({}) == {}
+
+
+def test_candidates_share_a_band_and_every_near_duplicate_is_a_candidate() -> None:
+    """The bands are the ones MinHashLSH uses for the threshold: a reprint shares one with its
+    original; unrelated articles share none."""
+    reprint = TEXTS[CALIBER].replace("UK rejects", "Britain rejects")
+    assert set(bands(signature(reprint))) & set(bands(signature(TEXTS[CALIBER])))
+    assert not set(bands(signature(TEXTS[KREMLIN]))) & set(bands(signature(TEXTS[CALIBER])))
+    assert len(bands(signature(reprint))) == len(BANDS) and BANDS[-1][1] <= NUM_PERM
+
+
+# -- kept up to date from what changed ---------------------------------------------------------
+
+
+def settled(catalog: Catalog) -> dict[str, str]:
+    """Settle what changed, as a build does, and return every clustered article's cluster."""
+    unsettled = catalog.unsettled()
+    catalog.settle(recluster(catalog, unsettled), unsettled)
+    assert catalog.unsettled() == set()
+    rows = catalog.db.execute("SELECT doc_id, cluster FROM articles WHERE cluster IS NOT NULL")
+    return dict(rows.fetchall())
+
+
+def test_regrouping_what_changed_gives_the_clusters_of_the_whole_archive(
+    tmp_path: Path,
+) -> None:
+    """Additions, edits that join or leave a cluster, removals that split a chain: after each,
+    the clusters settled from the changed articles alone are those computed afresh."""
+    catalog = Catalog(tmp_path / "catalog.sqlite3")
+    first, last = thirds(TEXTS[KREMLIN])
+    reprint = TEXTS[CALIBER].replace("UK rejects", "Britain rejects")
+    texts = {d: t for d, t in TEXTS.items() if d != KREMLIN}
+    steps = [
+        ("put", "b-last", last),
+        ("put", "a-whole", TEXTS[KREMLIN]),
+        ("put", "0-first", first),  # joins the cluster through a-whole, and names it
+        ("put", "0001_reprint", reprint),
+        ("delete", "a-whole", None),  # the chain splits
+        ("put", "0-first", reprint),  # an edit moves an article to another cluster
+        ("put", "a-whole", TEXTS[KREMLIN]),
+        ("delete", CALIBER, None),
+    ]
+    for doc_id, text in texts.items():
+        catalog.put(as_article(doc_id, text), signature(text), [(0, len(text))])
+    assert settled(catalog) == {}
+    for action, doc_id, text in steps:
+        if action == "put":
+            assert text is not None
+            texts[doc_id] = text
+            catalog.put(as_article(doc_id, text), signature(text), [(0, len(text))])
+        else:
+            texts.pop(doc_id)
+            catalog.delete(doc_id)
+        changed = catalog.unsettled()
+        assert len(changed) <= 4, "only the changed article and the cluster it left"
+        assert settled(catalog) == clusters({d: signature(t) for d, t in texts.items()}), action
+    assert settled(catalog) == {
+        "0-first": "0-first",
+        "0001_reprint": "0-first",
+        "a-whole": "a-whole",
+        "b-last": "a-whole",
+    }
+    catalog.close()
+
+
+def test_an_index_without_bands_gets_them_once(tmp_path: Path) -> None:
+    """Catalogs written before bands were kept: the first regrouping fills them in."""
+    catalog = Catalog(tmp_path / "catalog.sqlite3")
+    reprint = TEXTS[CALIBER].replace("UK rejects", "Britain rejects")
+    for doc_id, text in [(CALIBER, TEXTS[CALIBER]), ("0001_reprint", reprint)]:
+        catalog.put(as_article(doc_id, text), signature(text), [(0, len(text))])
+    catalog.db.execute("DELETE FROM bands")
+    catalog.set_meta("bands", "")
+    assert settled(catalog) == {CALIBER: "0001_reprint", "0001_reprint": "0001_reprint"}
+    count = catalog.db.execute("SELECT COUNT(*) FROM bands").fetchone()[0]
+    assert count == 2 * len(BANDS)
+    catalog.close()
+
+
+def as_article(doc_id: str, text: str) -> Article:
+    return Article(doc_id, f"{doc_id}.txt", doc_id, text, None, None, None, None, f"h-{hash(text)}")

@@ -1,23 +1,28 @@
-"""The BM25 side of retrieval: built from the Chroma collection, saved under the data dir,
-reloaded only when the collection's generation moved; and the spelling correction it offers."""
+"""The BM25 side of retrieval: built from the Chroma collection, saved under the data dir as
+segments, updated by a rebuild from the changed articles alone and always equal to an index
+built afresh, reloaded only when the collection's generation moved; and the spelling
+correction it offers."""
 
 from __future__ import annotations
 
-import json
 import os
+import random
 import re
 import shutil
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import bm25s
 import numpy as np
 import pytest
 
+from newsdesk.index import keyword as keyword_module
 from newsdesk.index.app import Newsdesk
 from newsdesk.index.config import Settings
 from newsdesk.index.embeddings import MiniLMEmbedding
-from newsdesk.index.keyword import KeywordIndex
+from newsdesk.index.keyword import KeywordIndex, Manifest
 from newsdesk.index.store import Store, make_client
 
 from support import SAMPLE
@@ -53,6 +58,11 @@ def add_zanzibar(store: Store, embedder: MiniLMEmbedding) -> None:
 
 def loaded(sample: Newsdesk) -> KeywordIndex:
     return KeywordIndex.load(sample.store, sample.settings.data_dir)
+
+
+def saved_files(directory: Path) -> set[str]:
+    """The kinds of file in a saved index's directory (segments by their prefix)."""
+    return {"seg-" if name.startswith("seg-") else name for name in os.listdir(directory)}
 
 
 def searchable(sample: Newsdesk) -> dict[str, str]:
@@ -118,8 +128,9 @@ def test_a_moved_generation_makes_load_rebuild_from_the_collection(
     assert [keyword.ids[row] for row, _ in keyword.search("Zanzibar ferry", 5)] == [
         "zanzibar:0000000000000000:0"
     ]
-    saved = json.loads((KeywordIndex.directory(store, data) / "chunks.json").read_text())
-    assert saved["generation"] == 2 and "zanzibar:0000000000000000:0" in saved["ids"]
+    saved = Manifest.read(KeywordIndex.directory(store, data))
+    assert saved is not None and saved.generation == 2
+    assert "zanzibar:0000000000000000:0" in KeywordIndex.load(store, data).ids
 
 
 def test_keyword_index_follows_every_rebuild(
@@ -140,23 +151,26 @@ def test_keyword_index_follows_every_rebuild(
     assert KeywordIndex.load(app.store, data).search("Zanzibar ferry", 5) == []
 
 
-@pytest.mark.parametrize("damage", ["truncated chunks.json", "no bm25 files", "no directory"])
+@pytest.mark.parametrize("damage", ["truncated manifest", "a segment missing", "no directory"])
 def test_a_damaged_saved_index_is_rebuilt(sample: Newsdesk, tmp_path: Path, damage: str) -> None:
     data = tmp_path / "data"
     store = copy_of(sample, data)
     directory = KeywordIndex.directory(store, data)
     intact = KeywordIndex.load(store, data).search("Watson", 5)
     assert intact
-    if damage == "truncated chunks.json":
-        (directory / "chunks.json").write_text('{"generation": 1, "ids": [')
-    elif damage == "no bm25 files":
-        shutil.rmtree(directory / "bm25")
+    manifest = Manifest.read(directory)
+    assert manifest is not None and len(manifest.segments) == 1
+    if damage == "truncated manifest":
+        Manifest.path(directory).write_text('{"format": 2, "generation": 1, "segm')
+    elif damage == "a segment missing":
+        shutil.rmtree(directory / manifest.segments[0])
     else:
         shutil.rmtree(directory)
     keyword = KeywordIndex.load(store, data)
     assert keyword.search("Watson", 5) == intact
-    assert json.loads((directory / "chunks.json").read_text())["generation"] == 1
-    assert (directory / "bm25").is_dir()
+    rebuilt = Manifest.read(directory)
+    assert rebuilt is not None and rebuilt.generation == 1
+    assert all((directory / name / "postings.npz").is_file() for name in rebuilt.segments)
 
 
 def test_saving_replaces_the_index_and_leaves_no_temporary_directories(
@@ -167,6 +181,7 @@ def test_saving_replaces_the_index_and_leaves_no_temporary_directories(
     for _ in range(3):
         KeywordIndex.refresh(store, data)
     assert os.listdir(data / "keyword") == [store.name]
+    assert saved_files(KeywordIndex.directory(store, data)) <= {"manifest.json", "seg-"}
 
 
 def test_saves_at_the_same_time_never_fail_and_leave_one_whole_index(
@@ -192,7 +207,8 @@ def test_saves_at_the_same_time_never_fail_and_leave_one_whole_index(
         thread.join()
     assert errors == []
     assert os.listdir(data / "keyword") == [store.name], "no temporary or old copy left"
-    assert KeywordIndex.load(store, data).ids == loaded(sample).ids
+    assert saved_files(KeywordIndex.directory(store, data)) == {"manifest.json", "seg-"}
+    assert sorted(KeywordIndex.load(store, data).ids) == sorted(loaded(sample).ids)
 
 
 def test_an_empty_collection_gives_an_index_that_finds_and_corrects_nothing(
@@ -201,7 +217,7 @@ def test_an_empty_collection_gives_an_index_that_finds_and_corrects_nothing(
     data = tmp_path / "data"
     store = Store(make_client(Settings(data_dir=data)))
     for keyword in (KeywordIndex.refresh(store, data), KeywordIndex.load(store, data)):
-        assert (keyword.ids, keyword.bm25, keyword.words) == ([], None, [])
+        assert (keyword.ids, keyword.segments, keyword.words) == ([], [], [])
         assert keyword.search("Powell", 5) == []
         assert keyword.correct("secretery") == "secretery"
 
@@ -273,3 +289,139 @@ def test_known_short_stop_and_unmatched_words_are_kept(sample: Newsdesk) -> None
     keyword = loaded(sample)
     assert "then" not in keyword.words and "the" in keyword.words  # close, but a stopword
     assert keyword.correct("Kremlin: teh then Blinken?") == "Kremlin: teh then Blinken?"
+
+
+# -- updated with what changed, equal to an index built afresh ---------------------------------
+
+QUERIES = ["Putin", "Watson ferry", "Kremlin confirmed the call", "Zanzibar strike", "Ushakov"]
+
+
+def same_as_afresh(app: Newsdesk, tmp_path: Path) -> KeywordIndex:
+    """The index the build left (loaded as a reader loads it) against one built afresh from
+    the same collection: the same rows with the same metadata, the same hits and scores."""
+    kept = KeywordIndex.load(app.store, app.settings.data_dir)
+    assert kept.generation == app.store.generation
+    fresh = KeywordIndex.refresh(app.store, tmp_path / f"afresh-{kept.generation}")
+    assert sorted(kept.ids) == sorted(fresh.ids) == sorted(app.catalog.chunk_ids())
+    assert dict(zip(kept.ids, kept.metadatas, strict=True)) == dict(
+        zip(fresh.ids, fresh.metadatas, strict=True)
+    )
+    for query in QUERIES:
+        got = {kept.ids[row]: score for row, score in kept.search(query, 50)}
+        want = {fresh.ids[row]: score for row, score in fresh.search(query, 50)}
+        assert got.keys() == want.keys(), query
+        assert all(got[i] == pytest.approx(want[i], rel=1e-6) for i in want), query
+    assert set(kept.words) >= set(fresh.words)  # a dead row's words stay until a merge
+    return kept
+
+
+def test_a_rebuild_rereads_only_the_articles_that_changed(
+    make_app: MakeApp, articles: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    app = make_app()
+    app.build()
+    before = app.catalog.fingerprints()
+    (articles / "zanzibar.txt").write_text(ZANZIBAR + "\n")
+    edited = articles / f"{KREMLIN}.txt"
+    edited.write_text(edited.read_text() + "\nThe Kremlin later declined to comment further.\n")
+
+    def no_reading(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the whole collection was read")
+
+    asked: list[str] = []
+    get = app.store.collection.get
+
+    def recording_get(*args: Any, **kwargs: Any) -> Any:
+        where = kwargs.get("where") or {}
+        asked.extend(where.get("doc_id", {}).get("$in", []))
+        return get(*args, **kwargs)
+
+    monkeypatch.setattr(app.store, "all_chunks", no_reading)
+    monkeypatch.setattr(app.store.collection, "get", recording_get)
+    app.build()
+    monkeypatch.undo()
+    after = app.catalog.fingerprints()
+    changed = {d for d, fp in after.items() if before.get(d) != fp}
+    assert {KREMLIN, "zanzibar"} <= changed < set(after), "a story may move, not everything"
+    assert sorted(asked) == sorted(changed), "exactly the changed articles were re-read"
+    keyword = same_as_afresh(app, tmp_path)
+    manifest = Manifest.read(KeywordIndex.directory(app.store, app.settings.data_dir))
+    assert manifest is not None and len(manifest.segments) == 2, "one small segment added"
+    hits = keyword.search("Zanzibar ferry", 5)
+    assert [keyword.metadatas[row]["doc_id"] for row, _ in hits] == ["zanzibar"]
+
+
+def test_any_sequence_of_edits_keeps_the_index_equal_to_one_built_afresh(
+    make_app: MakeApp, articles: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Random additions, edits, near-duplicates (a cluster change) and removals; segments
+    merge every few rebuilds (the limit lowered to see it happen)."""
+    monkeypatch.setattr(keyword_module, "MAX_SEGMENTS", 3)
+    app = make_app()
+    app.build()
+    rng = random.Random(7)
+    merged = 0
+    for step in range(7):
+        files = sorted(articles.glob("*.txt"))
+        action = ["add", "edit", "copy", "remove", "add", "edit", "remove"][step]
+        if action == "add":
+            (articles / f"extra_{step}.txt").write_text(
+                f"Ferry strike day {step}\n\nWorkers on the Zanzibar ferry struck for {step} "
+                f"days over pay, the union said, and Watson called it {step} times unfair.\n"
+            )
+        elif action == "edit":
+            path = rng.choice(files)
+            path.write_text(path.read_text() + f"\nUpdate {step}: Putin's aide said nothing.\n")
+        elif action == "copy":  # a near-duplicate joins an article's cluster
+            shutil.copy(articles / f"{CALIBER}.txt", articles / "caliber_reprint.txt")
+        else:
+            rng.choice(files).unlink()
+        app.build()
+        same_as_afresh(app, tmp_path)
+        manifest = Manifest.read(KeywordIndex.directory(app.store, app.settings.data_dir))
+        assert manifest is not None and len(manifest.segments) <= 3
+        merged += len(manifest.segments) == 1
+    clusters = {m["cluster"] for m in KeywordIndex.load(app.store, app.settings.data_dir).metadatas}
+    assert CALIBER in clusters or "caliber_reprint" in clusters
+    assert merged, "segments were merged at least once"
+
+
+def test_a_full_rebuild_starts_the_saved_index_anew(make_app: MakeApp, articles: Path) -> None:
+    """A full rebuild may keep chunk ids whose text changes (a new extractor): nothing of the
+    old saved index is kept."""
+    app = make_app()
+    app.build()
+    (articles / "zanzibar.txt").write_text(ZANZIBAR + "\n")
+    app.build()
+    directory = KeywordIndex.directory(app.store, app.settings.data_dir)
+    before = Manifest.read(directory)
+    assert before is not None and len(before.segments) == 2
+    app.build(full=True)
+    after = Manifest.read(directory)
+    assert after is not None and len(after.segments) == 1
+    assert not set(after.segments) & set(before.segments)
+    assert after.generation == app.store.generation
+
+
+def test_scores_are_those_of_bm25s_over_the_same_words(sample: Newsdesk) -> None:
+    """The scores are computed from the segments' counts, as bm25s computes them (Lucene's
+    BM25, k1 1.5, b 0.75) over the same words."""
+    keyword = loaded(sample)
+    stored = sample.store.collection.get(ids=keyword.ids, include=["documents", "metadatas"])
+    pairs = zip(stored["documents"], stored["metadatas"], strict=True)
+    rows = dict(zip(stored["ids"], pairs, strict=True))
+    texts = [
+        doc if meta["seq"] == 0 else f"{meta['title']}\n{doc}"
+        for doc, meta in (rows[i] for i in keyword.ids)
+    ]
+    reference = bm25s.BM25()
+    reference.index(keyword_module.tokenize(texts), show_progress=False)
+    for query in QUERIES:
+        words = [w for w in keyword_module.tokenize([query])[0] if w in reference.vocab_dict]
+        if not words:
+            continue
+        found, scores = reference.retrieve([words], k=10, show_progress=False, n_threads=1)
+        expected = {int(r): float(s) for r, s in zip(found[0], scores[0], strict=True) if s > 0}
+        got = dict(keyword.search(query, 10))
+        assert got.keys() == expected.keys(), query
+        assert all(got[r] == pytest.approx(expected[r], rel=1e-4) for r in expected), query
