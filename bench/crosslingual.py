@@ -97,6 +97,7 @@ def run_model(
     )
     desk = Newsdesk(settings)
     build = desk.build().to_json()
+    build.pop("added_ids")
     retriever = desk.engine(backend="extractive").retriever
     retriever.search("warm-up", 5)
     ranks: dict[tuple[str, str, str, str], list[int | None]] = defaultdict(list)
