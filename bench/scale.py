@@ -41,6 +41,7 @@ SIZES = (1000, 5000, 0)  # 0: every document
 QUESTIONS_NEWS = 100  # headlines of news articles among the first 1,000 documents
 EXTRACTIVE_ANSWERS = 40
 DEFAULT_ANSWERS = 10
+CHANGED_RUNS = 3  # rebuilds after one article changed, per size
 
 
 def questions(docs: list[public_data.Doc], smallest: int) -> list[str]:
@@ -73,11 +74,53 @@ def build_worker(root: Path, size: int, seed: int) -> dict[str, Any]:
     settings = settings_for(root)
     app = Newsdesk(settings)
     stats = app.build().to_json()
+    stats.pop("added_ids")
     app.close()
     stats["documents"] = written
     stats["peak_rss_bytes"] = peak_rss_bytes()
     stats["disk_bytes"], stats["disk_apparent_bytes"] = dir_bytes(settings.data_dir)
+    stats["one_changed"] = one_changed(settings)
     return stats
+
+
+def one_changed(settings: Any, runs: int = CHANGED_RUNS) -> dict[str, Any]:
+    """Rebuilds after one article changed, each by a fresh `Newsdesk` as `newsdesk index`
+    runs: build seconds and the part spent publishing (clusters, stories, keyword index)."""
+    from newsdesk.index.app import Newsdesk
+    from newsdesk.index.build import Builder
+
+    publishing: list[float] = []
+    publish = Builder._publish
+
+    def timed(self: Any) -> None:
+        began = time.perf_counter()
+        publish(self)
+        publishing.append(time.perf_counter() - began)
+
+    Builder._publish = timed
+    edited = min(settings.articles_dir.iterdir())
+    original = edited.read_bytes()
+    seconds, embedded = [], []
+    try:
+        for n in range(1, runs + 1):
+            edited.write_bytes(original + f"\n\nScale bench edit {n}.\n".encode())
+            app = Newsdesk(settings)
+            stats = app.build()
+            app.close()
+            seconds.append(stats.seconds)
+            embedded.append(stats.embedded)
+    finally:
+        edited.write_bytes(original)
+        Builder._publish = publish
+    app = Newsdesk(settings)
+    app.build()
+    app.close()
+    return {
+        "runs": runs,
+        "seconds_median": p50(seconds),
+        "publish_seconds_median": p50(publishing[:runs]),
+        "embedded": embedded,
+    }
 
 
 def serve_worker(

@@ -149,6 +149,10 @@ def test_scale_smoke(tmp_path: Path) -> None:
     small, large = result["sizes"]
     assert (small["build"]["documents"], large["build"]["documents"]) == (20, 40)
     assert small["build"]["chunks"] < large["build"]["chunks"]
+    for size in (small, large):  # one article changed, rebuilt three times
+        changed = size["build"]["one_changed"]
+        assert changed["runs"] == 3 and all(n >= 1 for n in changed["embedded"])
+        assert 0 < changed["publish_seconds_median"] < changed["seconds_median"]
     assert small["serve"]["questions"] == large["serve"]["questions"] > 100, "same questions"
     assert 0 < large["serve"]["retrieve_ms_p50"] <= large["serve"]["retrieve_ms_p95"]
     assert large["serve"]["default_backend"] == "llama-cpp"
