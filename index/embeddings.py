@@ -235,18 +235,19 @@ class E5Embedding(Embedder):
         return self._model
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        model = self._load()
-        if not texts:
-            return np.zeros((0, DIMENSION), dtype=np.float32)
-        with self._lock:
-            return np.asarray(model.passage(list(texts)), dtype=np.float32).reshape(-1, DIMENSION)
+        return self._encode(texts, is_query=False)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, is_query=True)
+
+    def _encode(self, texts: Sequence[str], *, is_query: bool) -> np.ndarray:
+        """The "query: " or "passage: " form of `texts`, shape (n, 384)."""
         model = self._load()
         if not texts:
             return np.zeros((0, DIMENSION), dtype=np.float32)
         with self._lock:
-            return np.asarray(model.query(list(texts)), dtype=np.float32).reshape(-1, DIMENSION)
+            vectors = model.encode(list(texts), is_query)
+        return np.asarray(vectors, dtype=np.float32).reshape(-1, DIMENSION)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         model = self._load()
