@@ -180,9 +180,6 @@ class Catalog:
                 changes.append((doc_id, row[0], self.chunks_of(doc_id)))
         return changes
 
-    def signatures(self) -> dict[str, bytes]:
-        return dict(self.db.execute("SELECT doc_id, minhash FROM articles"))
-
     def signatures_of(self, doc_ids: Iterable[str]) -> dict[str, bytes]:
         """doc_id -> MinHash signature of those of `doc_ids` that are indexed."""
         found = {}

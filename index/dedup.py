@@ -105,10 +105,17 @@ class Bands(Protocol):
 def recluster(catalog: Bands, unsettled: Iterable[str]) -> dict[str, str | None]:
     """The clusters of the articles whose group may have changed since the catalog last
     settled them (None: alone), from their bands in the catalog."""
+    candidates: dict[str, dict[str, bytes]] = {}  # each article's, asked of the catalog once
+
+    def candidates_of(doc_id: str) -> dict[str, bytes]:
+        if doc_id not in candidates:
+            candidates[doc_id] = catalog.candidates(doc_id)
+        return candidates[doc_id]
+
     seeds = catalog.signatures_of(unsettled)
     affected = set(seeds)
     for doc_id, raw in seeds.items():
-        near = [o for o, other in catalog.candidates(doc_id).items() if similar(raw, other)]
+        near = [o for o, other in candidates_of(doc_id).items() if similar(raw, other)]
         affected |= catalog.cluster_mates(near)
     signature_of = catalog.signatures_of(affected)
-    return _groups(affected, lambda d: catalog.candidates(d).keys(), signature_of)
+    return _groups(affected, lambda d: candidates_of(d).keys(), signature_of)

@@ -229,14 +229,14 @@ class Segment:
 
     @classmethod
     def load(cls, directory: Path) -> Segment:
-        rows = json.loads((directory / "rows.json").read_text())
+        ids, doc_ids, fingerprints = cls.rows(directory)
         meta = json.loads((directory / "meta.json").read_text())
         with np.load(directory / "postings.npz") as arrays:
             return cls(
                 directory.name,
-                rows["ids"],
-                rows["doc_ids"],
-                rows["fingerprints"],
+                ids,
+                doc_ids,
+                fingerprints,
                 meta["metadatas"],
                 meta["words"],
                 meta["terms"],
