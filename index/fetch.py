@@ -11,8 +11,9 @@ next to whatever the operator's network can reach. So, for every request and eve
   (NEWSDESK_ALLOW_PRIVATE_URLS); shared and reserved ones, and link-local addresses, where
   cloud metadata services live, are refused always;
 - a connect timeout, a timeout between two reads and a deadline for the whole response;
-- at most `max_bytes`, counted as the body arrives (a Content-Length over it is refused before
-  reading); no compression, so the count is the size;
+- at most `max_bytes` (`max_page_bytes` for an HTML page, which is mostly scripts and styles),
+  counted as the body arrives (a Content-Length over it is refused before reading); no
+  compression, so the count is the size;
 - only HTML, XHTML, XML feeds and plain text.
 
 Nothing fetched is executed, and nothing a page links to is followed: the caller gets bytes.
@@ -32,7 +33,8 @@ from newsdesk.index.errors import FetchError
 
 MAX_REDIRECTS = 5
 USER_AGENT = "newsdesk/0.1 (+https://github.com/newsdesk; news archive indexer)"
-PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
+MARKUP_TYPES = ("text/html", "application/xhtml+xml")
+PAGE_TYPES = (*MARKUP_TYPES, "text/plain")
 FEED_TYPES = (
     "application/rss+xml",
     "application/atom+xml",
@@ -65,6 +67,7 @@ class Response:
 class Fetcher:
     allow_private: bool = False
     max_bytes: int = 2_000_000
+    max_page_bytes: int = 16_000_000  # an HTML page, scripts and styles included
     timeout: float = 20.0  # to connect, and between two reads
     deadline: float = 60.0  # for one whole response, however slowly it trickles
 
@@ -141,12 +144,11 @@ class Fetcher:
                     f"{content_type or 'an unknown type'} is not a page or feed newsdesk reads",
                     url=url,
                 )
+            limit = self.max_page_bytes if content_type in MARKUP_TYPES else self.max_bytes
             length = reply.getheader("Content-Length")
-            if length and length.isdigit() and int(length) > self.max_bytes:
-                raise FetchError(
-                    f"{int(length):,} bytes is over the {self.max_bytes:,} limit", url=url
-                )
-            body = self._read(reply, url, started)
+            if length and length.isdigit() and int(length) > limit:
+                raise FetchError(f"{int(length):,} bytes is over the {limit:,} limit", url=url)
+            body = self._read(reply, url, started, limit)
             return Response(
                 url,
                 200,
@@ -166,12 +168,12 @@ class Fetcher:
         finally:
             connection.close()
 
-    def _read(self, reply: http.client.HTTPResponse, url: str, started: float) -> bytes:
+    def _read(self, reply: http.client.HTTPResponse, url: str, started: float, limit: int) -> bytes:
         chunks, size = [], 0
         while chunk := reply.read1(65536):
             size += len(chunk)
-            if size > self.max_bytes:
-                raise FetchError(f"over the {self.max_bytes:,}-byte limit", url=url)
+            if size > limit:
+                raise FetchError(f"over the {limit:,}-byte limit", url=url)
             if time.monotonic() - started > self.deadline:
                 raise FetchError(f"took over {self.deadline:g} s", url=url, transient=True)
             chunks.append(chunk)

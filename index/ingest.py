@@ -145,6 +145,7 @@ class Ingest:
         self.fetcher = fetcher or Fetcher(
             allow_private=settings.allow_private_urls,
             max_bytes=settings.max_article_bytes,
+            max_page_bytes=settings.max_article_bytes * articles.MARKUP_ALLOWANCE,
             timeout=settings.fetch_timeout,
         )
         self._feeds: FeedStore | None = None

@@ -18,7 +18,14 @@ from urllib.parse import urlparse
 
 from newsdesk.index import wire
 
-_TITLE_SEPARATORS = re.compile(r"\s+(?:[-|–—:•·]|::)\s+")
+MIN_PROSE_CHARS = 80  # an article has a paragraph this long; a menu's lines are shorter
+_HEADINGS = (
+    "//article//h1",
+    "//h1",
+    "//*[@itemprop='headline'][not(self::meta)]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' entry-title ')]",
+)
+_TITLE_SEPARATORS = re.compile(r"\s+(?:[-|–—:•·»«]|::)\s+")
 _PUBLISHED_META = (
     "article:published_time",
     "og:published_time",
@@ -46,34 +53,28 @@ class Page:
 def extract(html: str, url: str | None = None) -> Page:
     """The article of an HTML page (`url` is where it was fetched from, if it was)."""
     import lxml.html
-    from trafilatura import bare_extraction
 
     tree = lxml.html.fromstring(html) if html.strip() else None
     if tree is None:
         return Page(None, [], None, url, None, None, None)
-    dates = {"extensive_search": False, "original_date": True}
-    found = bare_extraction(
-        html,
-        url=url,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=False,
-        favor_precision=True,  # without it, short pages keep their menus
-        fast=True,  # no fallback extractors: they take a bare menu for the article
-        date_extraction_params=dates,
-    )
-    meta: dict[str, Any] = found.as_dict() if found is not None else {}  # type: ignore[union-attr]
+    meta = _bare(html, url, precise=True)
+    paragraphs = _paragraphs(meta)
+    if not paragraphs:  # the precise pass found no article; an older layout may still hold
+        generous = _bare(html, url, precise=False)  # one, but a menu stays no article
+        if any(len(line) >= MIN_PROSE_CHARS for line in _paragraphs(generous)):
+            meta, paragraphs = generous, _paragraphs(generous)
     meta_title = _fold(meta.get("title") or "") or None
-    title = _headline(tree) or meta_title  # what readers see over the story, not the SEO title
-    paragraphs = [line for line in map(_fold, (meta.get("text") or "").splitlines()) if line]
+    page_title = _fold(tree.findtext(".//title") or "")
+    declared = tree.xpath("//meta[@property='og:title' or @name='twitter:title']/@content")
+    titles = tuple(t for t in (page_title, *map(_fold, declared)) if t)
+    title = _headline(tree, titles) or meta_title  # what readers see, not the SEO title
     if paragraphs and paragraphs[0] in (title, meta_title):
         paragraphs = paragraphs[1:]
     canonical = _canonical(tree) or meta.get("url") or url
-    page_title = _fold(tree.findtext(".//title") or "")
     return Page(
         title=title,
         paragraphs=paragraphs,
-        source=_outlet(meta, meta_title, page_title, tree, canonical),
+        source=_outlet(meta, title, page_title, tree, canonical),
         url=canonical,
         published=_timestamp(tree, meta.get("date")),
         byline=_fold(meta.get("author") or "") or None,
@@ -81,17 +82,75 @@ def extract(html: str, url: str | None = None) -> Page:
     )
 
 
+def _bare(html: str, url: str | None, *, precise: bool) -> dict[str, Any]:
+    """trafilatura's main text and metadata: precise (without it, short pages keep their
+    menus; no fallback extractors, which take a bare menu for the article), else generous."""
+    from trafilatura import bare_extraction
+
+    found = bare_extraction(
+        html,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        favor_precision=precise,
+        favor_recall=not precise,
+        fast=precise,
+        date_extraction_params={"extensive_search": False, "original_date": True},
+    )
+    return found.as_dict() if found is not None else {}  # type: ignore[union-attr]
+
+
+def _paragraphs(meta: dict[str, Any]) -> list[str]:
+    return [line for line in map(_fold, (meta.get("text") or "").splitlines()) if line]
+
+
 def _fold(text: str) -> str:
     return " ".join(text.split())
 
 
-def _headline(tree: Any) -> str | None:
-    """The page's one <h1> (in its <article>, if it has one), when it is a headline."""
-    headings = tree.xpath("//article//h1") or tree.xpath("//h1")
+def _headline(tree: Any, titles: tuple[str, ...]) -> str | None:
+    """The page's <h1> (in its <article>, if it has one), else its element marked as the
+    headline (schema.org's itemprop, hAtom's entry-title), when it reads as a headline. Of
+    several, the one the page's titles (<title>, og:title) repeat or hold.
+
+    A heading may hold a kicker, a byline or the site's name beside the headline in elements
+    of their own ("<span>Headline</span><br><span>Editor Jane Doe</span>"): when the titles
+    repeat one part and not the whole, the longest such part is the headline."""
+    for xpath in _HEADINGS:
+        if headings := tree.xpath(xpath):
+            break
+    if len(headings) > 1:
+        headings = [h for h in headings if _overlaps(_heading_text(h), titles)]
     if len(headings) != 1:
         return None
-    text = _fold(headings[0].text_content())
+    text = _heading_text(headings[0])
+    if not _within(text, titles):
+        parts = [p for p in map(_fold, _parts(headings[0])) if 2 * len(p) >= len(text)]
+        text = max((p for p in parts if _within(p, titles)), key=len, default=text)
     return text if len(text) >= 12 and len(text) <= 300 else None
+
+
+def _heading_text(heading: Any) -> str:
+    for br in heading.iter("br"):  # a line break parts words as a space does
+        br.tail = " " + (br.tail or "")
+    return _fold(heading.text_content())
+
+
+def _parts(heading: Any) -> list[str]:
+    """The heading's own text and each child element's, each child's tail apart."""
+    parts = [heading.text or ""]
+    for child in heading:
+        parts += [child.text_content() if child.tag != "br" else "", child.tail or ""]
+    return parts
+
+
+def _within(text: str, titles: tuple[str, ...]) -> bool:
+    return bool(text) and any(text in title for title in titles)
+
+
+def _overlaps(text: str, titles: tuple[str, ...]) -> bool:
+    return len(text) >= 12 and any(text in title or title in text for title in titles)
 
 
 def _canonical(tree: Any) -> str | None:
@@ -107,18 +166,28 @@ def _outlet(
 ) -> str | None:
     """The publisher's name: og:site_name or the publisher in JSON-LD (trafilatura's sitename,
     unless it only repeated the title), the name after the title in <title>, a copyright line,
-    and at last the host name."""
+    the site's Twitter handle (trafilatura's sitename when nothing else gave one), and at last
+    the host name."""
     site = _fold(meta.get("sitename") or "")
-    if site and site not in (title, page_title) and len(site) <= 60:
+    handles = {
+        str(value).strip().lstrip("@")
+        for value in tree.xpath("//meta[@name='twitter:site' or @property='twitter:site']/@content")
+    }
+    declared = {_fold(v) for v in tree.xpath("//meta[@property='og:site_name']/@content")}
+    handle = site if site in handles - declared else None
+    if site and not handle and site not in (title, page_title) and len(site) <= 60:
         return site
     if title and page_title.startswith(title):
         suffix = _TITLE_SEPARATORS.match(page_title[len(title) :])
         rest = page_title[len(title) :][suffix.end() :] if suffix else ""
+        rest = _TITLE_SEPARATORS.split(rest)[-1]  # "Title » Local » News » Outlet"
         if 0 < len(rest) <= 40:
             return rest
     for text in tree.xpath("//footer//text() | //body//text()[contains(., '©')]"):
         if "©" in text and (name := wire.outlet_line(_fold(text))):
             return name
+    if handle:
+        return handle
     host = urlparse(url or "").hostname or ""
     return host.removeprefix("www.") or None
 

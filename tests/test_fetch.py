@@ -151,18 +151,31 @@ def test_a_malformed_url_is_a_fetch_error(url: str) -> None:
 
 def test_a_content_length_over_the_limit_is_refused_before_reading(web: Web) -> None:
     web.routes["/big"] = Route(STORY * 20)
-    small = Fetcher(allow_private=True, max_bytes=len(STORY) * 10)
+    small = Fetcher(allow_private=True, max_page_bytes=len(STORY) * 10)
     error = refused(web.url("/big"), small)
     # The Content-Length check's wording; counting a body read says "…-byte limit".
     assert str(error) == f"{len(STORY) * 20:,} bytes is over the {len(STORY) * 10:,} limit"
     assert not error.transient
-    exact = Fetcher(allow_private=True, max_bytes=len(STORY) * 20)
+    exact = Fetcher(allow_private=True, max_page_bytes=len(STORY) * 20)
     assert exact.get(web.url("/big")).body == STORY * 20, "the limit itself is allowed"
+
+
+def test_a_page_may_be_larger_than_plain_text_for_its_scripts_and_styles(web: Web) -> None:
+    """An HTML page is held to `max_page_bytes`, anything else to `max_bytes`: the same
+    number of bytes is a page newsdesk reads and a text it refuses."""
+    fetcher = Fetcher(allow_private=True, max_bytes=len(STORY), max_page_bytes=len(STORY) * 4)
+    web.routes["/page"] = Route(STORY * 3)
+    web.routes["/text"] = Route(STORY * 3, content_type="text/plain; charset=utf-8")
+    web.routes["/feed"] = Route(STORY * 3, content_type="application/rss+xml")
+    assert fetcher.get(web.url("/page")).body == STORY * 3
+    for path in ("/text", "/feed"):
+        error = refused(web.url(path), fetcher)
+        assert str(error) == f"{len(STORY) * 3:,} bytes is over the {len(STORY):,} limit"
 
 
 def test_a_body_without_length_is_cut_off_at_the_limit(web: Web) -> None:
     web.routes["/endless"] = Route(b"x" * 300_000, length=False)
-    error = refused(web.url("/endless"), Fetcher(allow_private=True, max_bytes=50_000))
+    error = refused(web.url("/endless"), Fetcher(allow_private=True, max_page_bytes=50_000))
     assert str(error) == "over the 50,000-byte limit"
     web.routes["/fits"] = Route(STORY, length=False)
     assert LOCAL.get(web.url("/fits")).body == STORY

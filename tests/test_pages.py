@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from newsdesk.index.articles import ArticleError, load
+from newsdesk.index.articles import MARKUP_ALLOWANCE, ArticleError, load
 from newsdesk.index.pages import Page, extract
 
 HEADLINE = "Kremlin signals a new round of talks with European envoys"
@@ -98,6 +98,57 @@ def test_without_any_name_the_outlet_is_the_host() -> None:
     )
 
 
+def test_a_twitter_handle_names_the_outlet_only_when_nothing_better_does() -> None:
+    handle = "<meta name='twitter:site' content='@MoscowTimesApp'>"
+    suffixed = extract(page(f"<title>{HEADLINE} - The Moscow Times</title>{handle}"))
+    assert suffixed.source == "The Moscow Times"
+    bare = extract(page(f"<title>Talks</title>{handle}"), url="https://www.themoscowtimes.com/a")
+    assert bare.source == "MoscowTimesApp"
+    declared = "<meta property='og:site_name' content='MoscowTimesApp'>"
+    assert extract(page(f"<title>{HEADLINE} - X</title>{handle}{declared}")).source == (
+        "MoscowTimesApp"
+    )
+
+
+def test_a_headline_without_h1_is_the_element_marked_as_one() -> None:
+    html = page(h1="").replace("<h1></h1>", f"<span class='headline entry-title'>{HEADLINE}</span>")
+    assert "<h1" not in html
+    assert extract(html.replace("<title>Talks</title>", "<title>News from Us</title>")).title == (
+        HEADLINE
+    )
+
+
+@pytest.mark.parametrize(
+    ("h1", "title"),
+    [
+        (f"<span>{HEADLINE}</span><br/><span>Editor Jane Doe</span>", HEADLINE),
+        # A headline set on two lines, whose page title has it whole, stays whole.
+        ("Kremlin signals a new round<br>of talks with European envoys", HEADLINE),
+    ],
+)
+def test_a_byline_under_a_br_in_the_h1_is_not_the_headline(h1: str, title: str) -> None:
+    head = f"<title>{HEADLINE} (photo: Reuters)</title>"
+    assert extract(page(head, h1=h1)).title == title
+
+
+def test_an_older_layout_the_precise_pass_misses_is_still_read() -> None:
+    """An AP page of 2016: prose in <p class='ap-story-p'> among tables, no <article>, no
+    <h1>; the precise pass finds nothing and the generous one the story."""
+    lead = (
+        "KABUL, Afghanistan (AP) -- The father of the gunman posted videos on social media for "
+        "years, commenting on Afghan politics."
+    )
+    paragraphs = "".join(f"<p class='ap-story-p'>{p}</p>" for p in [lead, *PARAGRAPHS])
+    html = (
+        "<html><head><title>News from The Associated Press</title></head><body><table><tr>"
+        f"<td>{LINKS}</td><td><span class='headline entry-title'>{HEADLINE}</span>"
+        f"<div class='ap-story'>{paragraphs}</div></td></tr></table></body></html>"
+    )
+    found = extract(html)
+    assert found.title == HEADLINE
+    assert found.paragraphs[:2] == [lead, PARAGRAPHS[0]]
+
+
 @pytest.mark.parametrize(
     ("stated", "published"),
     [
@@ -172,3 +223,23 @@ def test_a_page_without_an_article_is_refused(tmp_path: Path, html: str, reason:
     path = saved(tmp_path, "blank.html", html)
     with pytest.raises(ArticleError, match=re.escape(str(path)) + f": {reason}"):
         load(path)
+
+
+def test_a_page_is_measured_without_its_scripts_and_styles(tmp_path: Path) -> None:
+    """A real news page is mostly code (CNN's: 2.5 MB, 0.3 MB without it): the article limit
+    counts the rest; the whole page may be MARKUP_ALLOWANCE times the limit."""
+    script = "<script>var tracking = '" + "x" * 30_000 + "';</script>"
+    html = page(head=f"<title>Talks</title>{script * 3}<style>p{{}}</style>")
+    limit = len(html) // 2
+    a = load(saved(tmp_path, "heavy.html", html), max_bytes=limit)
+    assert a.title == HEADLINE
+    wordy = page(paragraphs=PARAGRAPHS * 400)
+    with pytest.raises(ArticleError, match="characters without scripts and styles is over"):
+        load(saved(tmp_path, "wordy.html", wordy), max_bytes=len(wordy) // 2)
+    huge = saved(tmp_path, "huge.html", html)
+    small = len(html) // (MARKUP_ALLOWANCE + 1)
+    with pytest.raises(ArticleError, match=f"is over the {small * MARKUP_ALLOWANCE:,} limit"):
+        load(huge, max_bytes=small)
+    text = saved(tmp_path, "heavy.txt", html)  # the allowance is for markup only
+    with pytest.raises(ArticleError, match=f"is over the {limit:,} limit"):
+        load(text, max_bytes=limit)
