@@ -24,6 +24,11 @@ log = logging.getLogger(__name__)
 HTML = (".html", ".htm")
 SUFFIXES = (".txt", ".md", *HTML)
 MAX_ARTICLE_BYTES = 2_000_000
+# A saved or fetched news page is mostly scripts and styles (CNN's: 2.5 MB, 0.3 MB without
+# them). The article limit counts the page without them; the whole page may be this many
+# times the limit, which still bounds what is read into memory.
+MARKUP_ALLOWANCE = 8
+_CODE_OPENING = re.compile(r"<(script|style|svg|noscript|template)\b|<!--", re.I)
 EXTRACTOR_VERSION = "2"  # trafilatura for pages, wire datelines for text
 MAX_FURNITURE_CHARS = 300  # boilerplate lines are short: 74 chars at most in articles/
 
@@ -99,14 +104,21 @@ def parse(
 
     `reference` is when the copy was saved (a `fetched` in the front matter wins): it dates a
     wire dateline without a year. `url` and `charset` are what a fetch learnt about a page."""
-    if len(data) > max_bytes:
-        raise ArticleError(f"{path}: {len(data):,} bytes is over the {max_bytes:,} limit")
+    is_html = path.suffix.lower() in HTML
+    limit = max_bytes * (MARKUP_ALLOWANCE if is_html else 1)
+    if len(data) > limit:
+        raise ArticleError(f"{path}: {len(data):,} bytes is over the {limit:,} limit")
     raw = _decode(path, data, charset)
+    if is_html and (size := _size_without_code(raw)) > max_bytes:
+        raise ArticleError(
+            f"{path}: {size:,} characters without scripts and styles is over the "
+            f"{max_bytes:,} limit"
+        )
     meta, raw = _front_matter(raw)
     reference = _fetched(meta) or reference
     front_title = _str_or_none(meta.get("title"))
     found: dict[str, str] = {}
-    if path.suffix.lower() in HTML:
+    if is_html:
         page = pages.extract(raw, url=_str_or_none(meta.get("url")) or url)
         title, paragraphs = page.title, page.paragraphs
         found = {k: v for k, v in vars(page).items() if isinstance(v, str) and v}
@@ -147,6 +159,21 @@ def load_all(articles_dir: Path) -> Iterator[Article]:
 
 
 # -- decoding and front matter ------------------------------------------------------------
+
+
+def _size_without_code(html: str) -> int:
+    """Characters of a page outside its scripts, styles, inline images and comments (in one
+    pass: an element left open runs to the end of the page)."""
+    size, start = 0, 0
+    lowered = html.lower()
+    while match := _CODE_OPENING.search(html, start):
+        size += match.start() - start
+        closing = "-->" if match[0] == "<!--" else f"</{match[1].lower()}"
+        end = lowered.find(closing, match.end())
+        if end < 0:
+            return size
+        start = end + len(closing)
+    return size + len(html) - start
 
 
 def _decode(path: Path, data: bytes, charset: str | None = None) -> str:
@@ -274,6 +301,9 @@ def _clean_lines(
     lines: list[str], title: str | None, reference: datetime | None
 ) -> tuple[str | None, list[str], dict[str, str]]:
     """Drop the page furniture around the article; read the metadata its lines carry."""
+    # A file's first line set off by a blank line is its headline however short ("The Ban");
+    # further down, a headline has three words at least (shorter lines are a page's menus).
+    alone = len(lines) > 1 and bool(lines[0]) and not lines[1]
     lines = [line for line in lines if line]
     start = 0
     if title is None:  # the first real line: no furniture, not a date, at least three words
@@ -281,7 +311,7 @@ def _clean_lines(
             _is_furniture(lines[start])
             or wire.date_line(lines[start])
             or lines[start].isupper()
-            or len(lines[start].split()) < 3
+            or (len(lines[start].split()) < 3 and not (start == 0 and alone))
         ):
             start += 1
         if start < len(lines):
@@ -321,7 +351,7 @@ def _wire_metadata(
                 outlets.append(agency)
             if date:
                 found.setdefault("published", date)
-    if lines and (date := wire.edition_date(lines[-1])):
+    if lines and (date := wire.edition_date(lines[-1], reference)):
         found.setdefault("published", date)
     for line in footer:  # a byline stands below the article too
         if "byline" not in found and (name := wire.byline(line)):

@@ -47,10 +47,11 @@ _NOT_A_FOREIGN_DATE = re.compile(
 
 _PLACE = r"(?P<place>[^\W\d_a-z][^\n,(/]{0,38}?)"  # MOSCOW, NEW YORK, دمشق، سوريا
 _DAY = rf"(?:(?P<dd>\d{{1,2}})\s+(?P<dm>{MONTHS})|(?P<md>{MONTHS})\.?\s+(?P<mdd>\d{{1,2}}))"
-# "MOSCOW, November 12. /TASS/." and "LONDON, Nov 12 (Reuters) -": a place in capitals, maybe
-# a day, then the agency between slashes or in brackets followed by a dash.
+# "MOSCOW, November 12. /TASS/.", "LONDON, Nov 12 (Reuters) -", "KABUL, Afghanistan (AP) --":
+# a place in capitals, maybe its region, maybe a day, then the agency between slashes or in
+# brackets followed by a dash.
 _DATELINE = re.compile(
-    rf"{_PLACE}(?:[,.]\s*{_DAY}(?:,?\s+(?P<y>\d{{4}}))?)?\.?\s*"
+    rf"{_PLACE}(?:,\s*[A-Z][A-Za-z.' -]{{1,30}}?)?(?:[,.]\s*{_DAY}(?:,?\s+(?P<y>\d{{4}}))?)?\.?\s*"
     r"(?:/(?P<slash>[A-Z][\w-]{1,20})/\.?|\((?P<paren>[A-Z][\w .&'-]{1,30})\)\s*[-–—]{1,2})",
 )
 _NAME = r"[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3}"
@@ -159,13 +160,22 @@ def outlet_line(line: str) -> str | None:
     return line if _DOMAIN.fullmatch(line) else None
 
 
-def edition_date(line: str) -> str | None:
+def edition_date(line: str, reference: datetime | None = None) -> str | None:
     """The date of a print credit ("… 01/27/2017 page26)"), read month first as in the US
-    editions that print it; None when the day could be the month too."""
+    editions that print it. When the day could be the month too ("02/10/2017"), `reference`
+    (when the copy was saved) decides: month first unless that is after it and day first is
+    not (a story is not saved before it is printed); with no reference, None."""
     match = _EDITION.search(line)
-    if not match or int(match["d"]) <= 12:
+    if not match:
         return None
-    return _iso(int(match["y"]), int(match["m"]), int(match["d"]))
+    year, first, second = int(match["y"]), int(match["m"]), int(match["d"])
+    if second > 12 or first == second:
+        return _iso(year, first, second)
+    if reference is None:
+        return None
+    latest = (reference + timedelta(days=1)).date().isoformat()
+    readings = [d for d in (_iso(year, first, second), _iso(year, second, first)) if d]
+    return next((d for d in readings if d <= latest), None)
 
 
 def _outlet(name: str | None) -> str | None:

@@ -206,6 +206,11 @@ NOV_13 = datetime(2025, 11, 13, 9)
         ("KYIV, 12 November (Reuters) - Ukraine said", NOV_13, ("Reuters", "2025-11-12")),
         ("BEIJING, Nov. 12 (Xinhua) -- China said", NOV_13, ("Xinhua", "2025-11-12")),
         ("WASHINGTON (AP) — The Senate said", NOV_13, ("AP", None)),
+        # AP's datelines name the state or country after the city.
+        ("KABUL, Afghanistan (AP) -- The father of", NOV_13, ("AP", None)),
+        ("ORLANDO, Fla. (AP) — The gunman's", NOV_13, ("AP", None)),
+        ("NEW YORK, New York, November 3 (Reuters) - x", NOV_13, ("Reuters", "2025-11-03")),
+        ("Kabul, Afghanistan (AP) -- x", NOV_13, (None, None)),
         ("NEW YORK, November 12, 2025 (Reuters) - x", None, ("Reuters", "2025-11-12")),
         ("ROME, December 30 (Reuters) - x", datetime(2026, 1, 5), ("Reuters", "2025-12-30")),
         # Saved at 22:00 UTC, already the 13th in Moscow: a day ahead of the clock is allowed.
@@ -262,3 +267,23 @@ def test_byline(line: str, name: str | None) -> None:
 )
 def test_outlet_line(line: str, outlet: str | None) -> None:
     assert wire.outlet_line(line) == outlet
+
+
+@pytest.mark.parametrize(
+    ("line", "reference", "date"),
+    [
+        ("(China Daily European Weekly 01/27/2017 page26)", None, "2017-01-27"),
+        # 02/10: February 10 or October 2. Month first, as the credit is printed…
+        ("(China Daily European Weekly 02/10/2017 page1)", datetime(2017, 2, 11), "2017-02-10"),
+        ("(China Daily 12/09/2016 page 1)", datetime(2016, 12, 10), "2016-12-09"),
+        # …unless the copy was saved before that day: then it can only be day first.
+        ("(China Daily 05/02/2017 page 1)", datetime(2017, 2, 6), "2017-02-05"),
+        ("(China Daily 05/02/2017 page 1)", datetime(2017, 1, 6), None),  # neither can be
+        ("(China Daily 02/10/2017 page 1)", None, None),  # nothing to decide by
+        ("(China Daily 03/03/2017 page 1)", None, "2017-03-03"),  # either way the same day
+        ("(China Daily 02/30/2017 page 1)", None, None),
+        ("The edition of 02/10/2017 sold out.", datetime(2017, 2, 11), None),
+    ],
+)
+def test_edition_date(line: str, reference: datetime | None, date: str | None) -> None:
+    assert wire.edition_date(line, reference) == date
