@@ -47,6 +47,8 @@ _FURNITURE = re.compile(
 )
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*(?:\s*\([^)]{1,12}\))?$")
 _DECLARED_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]{2,30})""", re.I)
+# libyaml's safe loader where PyYAML was built with it: the same documents, 7x faster
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 HEADER_LINES = 4  # a date line or byline stands among the first lines after the title
 
 
@@ -208,7 +210,7 @@ def _front_matter(raw: str) -> tuple[dict[str, object], str]:
     if end < 0:
         return {}, raw
     try:
-        meta = yaml.safe_load(raw[4:end])
+        meta = yaml.load(raw[4:end], Loader=SAFE_LOADER)
     except yaml.YAMLError:
         log.warning("ignoring malformed front matter")
         return {}, raw

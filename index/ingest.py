@@ -15,7 +15,9 @@ import hashlib
 import io
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +35,8 @@ from newsdesk.index.fetch import FEED_TYPES, PAGE_TYPES, Fetcher, Response
 
 _SUFFIX = {"text/html": ".html", "application/xhtml+xml": ".html", "text/plain": ".txt"}
 MIN_FEED_WORDS = 30  # a feed's own text stands in for an unreachable page only if it is a story
+SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+FETCH_AHEAD = 4  # pages requested at once: 100 new entries wait on 4 round trips, not 100
 
 
 @dataclass(frozen=True)
@@ -163,21 +167,42 @@ class Ingest:
     # -- pages ---------------------------------------------------------------------------------
 
     def add(self, urls: Iterable[str]) -> list[Added]:
-        """Fetch, extract and save each page; one bad URL never stops the others."""
-        known = known_urls(self.articles_dir)
-        results = []
-        for url in urls:
-            if url_key(url) in known:
-                results.append(Added(url, already=True))
-                continue
+        """Fetch, extract and save each page; one bad URL never stops the others. A URL given
+        twice, or already in the folder, is reported as already added."""
+        urls, known = list(urls), known_urls(self.articles_dir)
+        fresh = [url for url in dict.fromkeys(urls) if url_key(url) not in known]
+        outcome: dict[str, Added] = {}
+        for url, response in self._fetch_ahead(fresh):
             try:
-                added = self.save(url, self.fetcher.get(url, types=PAGE_TYPES), known)
+                if isinstance(response, FetchError):
+                    raise response
+                outcome[url] = self.save(url, response, known)
             except FetchError as exc:
-                added = Added(url, failure=exc)
-            if added.article is not None:
-                known.update(url_key(u) for u in (url, added.article.url) if u)
-            results.append(added)
-        return results
+                outcome[url] = Added(url, failure=exc)
+            if (article := outcome[url].article) is not None:
+                known.update(url_key(u) for u in (url, article.url) if u)
+        return [outcome.pop(url) if url in outcome else Added(url, already=True) for url in urls]
+
+    def _fetch_ahead(self, links: list[str]) -> Iterator[tuple[str, Response | FetchError]]:
+        """Each page of `links`, in their order, with up to FETCH_AHEAD requests in flight (so
+        at most that many pages wait in memory to be read)."""
+
+        def get(link: str) -> Response | FetchError:
+            try:
+                return self.fetcher.get(link, types=PAGE_TYPES)
+            except FetchError as exc:
+                return exc
+
+        with ThreadPoolExecutor(FETCH_AHEAD, thread_name_prefix="newsdesk-fetch") as pool:
+            flying: deque[tuple[str, Future[Response | FetchError]]] = deque()
+            for link in links:
+                flying.append((link, pool.submit(get, link)))
+                if len(flying) > FETCH_AHEAD:
+                    done, future = flying.popleft()
+                    yield done, future.result()
+            while flying:
+                done, future = flying.popleft()
+                yield done, future.result()
 
     def save(
         self, url: str, response: Response, known: set[str], fallback: dict[str, Any] | None = None
@@ -217,7 +242,8 @@ class Ingest:
             meta["fetched_from"] = url
         meta = {k: v for k, v in meta.items() if v}
         body = page.text.partition("\n\n")[2] if page.text.startswith(page.title) else page.text
-        text = f"---\n{yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)}---\n{body}\n"
+        head = yaml.dump(meta, Dumper=SAFE_DUMPER, allow_unicode=True, sort_keys=False)
+        text = f"---\n{head}---\n{body}\n"
         path = self.articles_dir / file_name(page.title, canonical)
         try:
             self.articles_dir.mkdir(parents=True, exist_ok=True)
@@ -267,17 +293,29 @@ class Ingest:
             self.feeds.polled(feed_url, error=report.error)
             return report
         outlet = _clean(parsed.feed.get("title"))
-        for entry in parsed.entries:
-            keys = _entry_keys(entry)
-            if not keys or self.feeds.seen(keys):
-                continue
-            link = _clean(entry.get("link"))
-            added = self._entry(entry, link, outlet, known, report)
+        todo = [
+            (entry, keys, _clean(entry.get("link")))
+            for entry in parsed.entries
+            if (keys := _entry_keys(entry)) and not self.feeds.seen(keys)
+        ]
+        # Each page is fetched once, ahead of its entry, in the entries' order; a later entry
+        # with the same link shares its outcome (its own text may stand in for a failure).
+        keys_of = [url_key(link) if link and _linked(link) else None for *_, link in todo]
+        first = {k: i for i, k in reversed(list(enumerate(keys_of))) if k and k not in known}
+        wanted = [first.get(key or "") == i for i, key in enumerate(keys_of)]
+        report.pages_fetched = sum(wanted)
+        pages = self._fetch_ahead([todo[i][2] or "" for i in sorted(first.values())])
+        failed: dict[str, FetchError] = {}
+        for (entry, keys, link), key, fetched in zip(todo, keys_of, wanted, strict=True):
+            page = next(pages)[1] if fetched else failed.get(key or "")
+            added = self._entry(entry, link, outlet, known, page)
             if not added.retry:
                 self.feeds.mark_seen(feed_url, keys)
             report.added.append(added)
             if added.article is not None:
                 known.update(url_key(u) for u in (link, added.article.url) if u)
+            elif key and isinstance(page, FetchError):
+                failed[key] = page
         report.unchanged = not report.added
         if any(a.retry for a in report.added):  # keep fetching the feed until they are in
             self.feeds.polled(feed_url, title=outlet)
@@ -288,28 +326,36 @@ class Ingest:
         return report
 
     def _entry(
-        self, entry: Any, link: str | None, outlet: str | None, known: set[str], report: FeedReport
+        self,
+        entry: Any,
+        link: str | None,
+        outlet: str | None,
+        known: set[str],
+        page: Response | FetchError | None,
     ) -> Added:
+        """Save one new entry from its fetched `page` (None: it was not fetched, as its link
+        is missing or already in the folder)."""
         fallback = {
             "source": outlet,
             "published": _entry_date(entry),
             "author": _clean(entry.get("author")),
         }
-        if not link or urlsplit(link).scheme not in ("http", "https"):
+        if not link or not _linked(link):
             return Added(
                 link or "?", failure=FetchError("the entry has no http(s) link", url=link or "?")
             )
-        if url_key(link) in known:
+        if url_key(link) in known or page is None:
             return Added(link, already=True)
         try:
-            report.pages_fetched += 1
-            return self.save(link, self.fetcher.get(link, types=PAGE_TYPES), known, fallback)
+            if isinstance(page, FetchError):
+                raise page
+            return self.save(link, page, known, fallback)
         except FetchError as exc:
             if (text := _entry_text(entry, outlet)) is None:
                 return Added(link, failure=exc)
-        page = Response(link, 200, "text/html", "utf-8", text.encode())
+        own = Response(link, 200, "text/html", "utf-8", text.encode())
         try:  # the page could not be fetched: the feed's own copy of the story stands in
-            return self.save(link, page, known, fallback)
+            return self.save(link, own, known, fallback)
         except FetchError as exc:
             return Added(link, failure=exc)
 
@@ -402,6 +448,13 @@ def _parse_feed(response: Response) -> Any:
         )
         raise FetchError(f"not an RSS or Atom feed ({reason or 'unreadable'})", url=response.url)
     return parsed
+
+
+def _linked(link: str) -> bool:
+    try:
+        return urlsplit(link).scheme in ("http", "https")
+    except ValueError:  # "http://[::1/x": the fetcher words it
+        return True
 
 
 def _entry_keys(entry: Any) -> list[str]:

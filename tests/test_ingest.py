@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from newsdesk.index.app import Newsdesk
 from newsdesk.index.cli import cli
 from newsdesk.index.config import Settings
-from newsdesk.index.ingest import FeedReport, Ingest, url_key
+from newsdesk.index.ingest import FETCH_AHEAD, FeedReport, Ingest, url_key
 
 from support import cli_process
 from webserver import Route, Web, page, rss
@@ -124,12 +124,15 @@ def test_a_redirecting_url_and_its_target_are_one_article(
     web.routes["/news/harbour"] = story(HARBOUR)
     via, direct = ingest.add([web.url("/short/h"), web.url("/news/harbour")])
     assert via.article is not None and via.article.url == web.url("/news/harbour")
-    assert direct.already and web.hits["/news/harbour"] == 1
+    # Both were requested at once (pages are fetched ahead), so the target arrived twice; it
+    # is saved once, and a later add of either fetches nothing.
+    assert direct.already and web.hits["/news/harbour"] == 2
     [path] = saved(ingest)
     meta, _ = front_matter(path)
     assert (meta["url"], meta["fetched_from"]) == (web.url("/news/harbour"), web.url("/short/h"))
     again = Ingest(settings(tmp_path))
-    assert again.add([web.url("/short/h")])[0].already and web.hits["/short/h"] == 1
+    assert all(a.already for a in again.add([web.url("/short/h"), web.url("/news/harbour")]))
+    assert web.hits["/short/h"] == 1 and web.hits["/news/harbour"] == 2
     again.close()
 
 
@@ -155,6 +158,54 @@ def test_one_bad_url_does_not_stop_the_others(web: Web, ingest: Ingest) -> None:
     assert errors[0] == "the server answered 404 Not Found"
     assert [r.retry for r in results if r.failure] == [False, False, True, False, False]
     assert len(saved(ingest)) == 2
+
+
+STORIES = [HARBOUR, FLOODS, ORCHESTRA] * 2
+
+
+def slow_stories(web: Web) -> list[str]:
+    """Six pages, each taking a while to arrive (0.05 s before each KiB)."""
+    urls = []
+    for n, (title, paragraphs) in enumerate(STORIES):
+        web.routes[f"/slow/{n}"] = Route(page(f"{title} ({n})", paragraphs), delay=0.05)
+        urls.append(web.url(f"/slow/{n}"))
+    return urls
+
+
+def test_pages_are_fetched_a_few_at_a_time_and_reported_in_order(web: Web, ingest: Ingest) -> None:
+    urls = slow_stories(web)
+    results = ingest.add([*urls, urls[0]])
+    assert [r.url for r in results] == [*urls, urls[0]]
+    titles = [r.article.title for r in results if r.article]
+    assert titles == [f"{title} ({n})" for n, (title, _) in enumerate(STORIES)]
+    assert results[-1].already and all(web.hits[f"/slow/{n}"] == 1 for n in range(6))
+    assert 2 <= web.most_at_once <= FETCH_AHEAD
+
+
+def test_a_feeds_pages_are_fetched_ahead_once_each_in_the_entries_order(
+    web: Web, ingest: Ingest
+) -> None:
+    urls = slow_stories(web)
+    items = [(f"g-{n}", url, "x") for n, url in enumerate(urls)]
+    items.insert(2, ("g-again", urls[0], "the first page under another guid"))
+    web.routes["/feed"] = Route(rss(items), content_type=FEED)
+    [report] = poll(ingest, web.url("/feed"))
+    assert [a.url for a in report.added] == [link for _, link, _ in items]
+    assert report.added[2].already and report.pages_fetched == 6
+    titles = [a.article.title for a in report.new]  # type: ignore[union-attr]
+    assert titles == [f"{title} ({n})" for n, (title, _) in enumerate(STORIES)]
+    assert all(web.hits[f"/slow/{n}"] == 1 for n in range(6))
+    assert 2 <= web.most_at_once <= FETCH_AHEAD
+
+
+def test_entries_sharing_a_failing_link_fetch_it_once(web: Web, ingest: Ingest) -> None:
+    items = entry_with_text("g-1", web.url("/gone"), "Fishermen rescued", 30)
+    items += entry_with_text("g-2", web.url("/gone"), "Fishermen rescued, again", 40)
+    web.routes["/feed"] = Route(channel(items), content_type=FEED)
+    [report] = poll(ingest, web.url("/feed"))
+    first, second = report.added
+    assert first.article is not None and first.article.title == "Fishermen rescued"
+    assert second.already and web.hits["/gone"] == 1 and report.pages_fetched == 1
 
 
 def test_a_malformed_url_among_good_ones_is_skipped_not_fatal(web: Web, ingest: Ingest) -> None:

@@ -2,7 +2,7 @@
 
 `Web` serves whatever its `routes` say: a path maps to a `Route` (status, headers, body, a
 delay between chunks). It counts requests per path, so a test can assert what was (not)
-fetched, and answers conditional GETs by ETag. Nothing here reaches beyond 127.0.0.1.
+fetched, and the most requests it served at once; it answers conditional GETs by ETag. Nothing here reaches beyond 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -62,11 +62,24 @@ class Web:
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
         self.hits: Counter[str] = Counter()
+        self.most_at_once = 0  # requests being answered at the same time, at most
+        self._at_once = 0
+        self._lock = threading.Lock()
         web = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                web.hits[self.path] += 1
+                with web._lock:
+                    web.hits[self.path] += 1
+                    web._at_once += 1
+                    web.most_at_once = max(web.most_at_once, web._at_once)
+                try:
+                    self._answer()
+                finally:
+                    with web._lock:
+                        web._at_once -= 1
+
+            def _answer(self) -> None:
                 route = web.routes.get(self.path)
                 if route is None:
                     self.send_error(404)
