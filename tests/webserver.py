@@ -2,7 +2,8 @@
 
 `Web` serves whatever its `routes` say: a path maps to a `Route` (status, headers, body, a
 delay between chunks). It counts requests per path, so a test can assert what was (not)
-fetched, and the most requests it served at once; it answers conditional GETs by ETag. Nothing here reaches beyond 127.0.0.1.
+fetched, and the most requests it served at once; it answers conditional GETs by ETag.
+Nothing here reaches beyond 127.0.0.1.
 """
 
 from __future__ import annotations
