@@ -122,6 +122,7 @@ class LlamaCpp:
             )
         except ValueError as exc:
             raise BackendUnavailable(f"cannot load {path}: {exc}") from exc
+        self._systems: dict[str, list[int]] = {}  # system prompt -> its tokens, by _system_tokens
         self.state: Path | None = None  # the saved prompt state, named after model and context
         self._state_saved = False
         if state_dir is not None:
@@ -172,8 +173,61 @@ class LlamaCpp:
         finally:
             partial.unlink(missing_ok=True)
 
+    def _from_system_prompt(self, messages: list[Message]) -> None:
+        """Start every answer from the system prompt alone, evaluated by itself.
+
+        llama.cpp's numbers depend on how a prompt is cut into batches: an answer evaluated
+        after a cached prefix of another length can differ from one evaluated whole, and
+        greedy decoding then says something else. Rewinding the cache to the system prompt
+        (evaluating it alone the first time) makes the same question get the same answer,
+        first or later in a process, and keeps the system prompt's evaluation cached."""
+        tokens = self._system_tokens(messages)
+        llm = self._llm
+        count = len(tokens)
+        if not count:
+            return
+        if llm.n_tokens >= count and llm.input_ids[:count].tolist() == tokens:
+            if llm.n_tokens > count and llm._ctx.kv_cache_seq_rm(-1, count, -1):
+                llm.n_tokens = count
+            return
+        llm.reset()
+        llm.eval(tokens)
+
+    def _system_tokens(self, messages: list[Message]) -> list[int]:
+        """The tokens every prompt with this system message starts with (as llama-cpp-python
+        renders and tokenises a chat), one short of the end of the text they share, so that no
+        token straddles the cut; [] when there is no system message or no template."""
+        if not messages or messages[0]["role"] != "system":
+            return []
+        system = messages[0]["content"]
+        if system not in self._systems:
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+            llm = self._llm
+            template = llm.metadata.get("tokenizer.chat_template")
+            if not template:
+                return []
+            formatter = Jinja2ChatFormatter(
+                template=template,
+                eos_token=llm._model.token_get_text(llm.token_eos()),
+                bos_token=llm._model.token_get_text(llm.token_bos()),
+            )
+            question: list[Message] = [messages[0], {"role": "user", "content": "?"}]
+            asked, alone = (
+                formatter(messages=m).prompt  # type: ignore[arg-type]
+                for m in (question, messages[:1])
+            )
+            pairs = enumerate(zip(asked, alone, strict=False))
+            same = next((i for i, (a, b) in pairs if a != b), len(alone))
+            shared = alone[:same]
+            bos = [llm.token_bos()] if llm._model.add_bos_token() and llm.token_bos() >= 0 else []
+            tokens = bos + llm.tokenize(shared.encode("utf-8"), add_bos=False, special=True)
+            self._systems[system] = tokens[:-1]
+        return self._systems[system]
+
     def stream(self, messages: list[Message], max_tokens: int) -> Iterator[str]:
         with self._lock:
+            self._from_system_prompt(messages)
             chunks: Any = self._llm.create_chat_completion(
                 messages=messages,  # type: ignore[arg-type]
                 max_tokens=max_tokens,

@@ -82,6 +82,34 @@ def test_the_evaluated_prompt_outlives_the_process(tmp_path: Path) -> None:
     assert "".join(restored.stream(question, 16)) == "".join(fresh.stream(question, 16))
 
 
+def test_every_answer_starts_from_the_system_prompt_evaluated_alone(smollm: LlamaCpp) -> None:
+    """llama.cpp's numbers depend on how the prompt is cut into batches; each answer is
+    evaluated from the same cached system prompt, so the same question gets the same words
+    first and later in a process, and the system prompt is not evaluated again."""
+    rules = " ".join(f"Rule {n}: quote the evidence, never add to it." for n in range(20))
+    system = {"role": "system", "content": f"You answer from the evidence. {rules}"}
+
+    def asked(question: str) -> list[Message]:
+        return [system, {"role": "user", "content": f"Evidence: [1] {question}"}]
+
+    question = asked("The ferry strike ended on Monday after talks.")
+    first = "".join(smollm.stream(question, 24))
+    tokens = smollm._system_tokens(question)
+    assert smollm._llm.input_ids[: len(tokens)].tolist() == tokens, "a prefix of the prompt"
+    "".join(smollm.stream(asked("Prices rose by four percent in March."), 24))
+    evaluated = smollm._llm.eval
+
+    def counted(batch: list[int]) -> None:
+        counted.tokens += len(batch)  # type: ignore[attr-defined]
+        evaluated(batch)
+
+    counted.tokens = 0  # type: ignore[attr-defined]
+    smollm._llm.eval = counted  # type: ignore[method-assign]
+    assert "".join(smollm.stream(question, 24)) == first
+    assert len(tokens) > 200
+    assert counted.tokens < 80, "the question and the answer, not the system prompt again"  # type: ignore[attr-defined]
+
+
 def test_a_damaged_prompt_state_is_ignored(tmp_path: Path) -> None:
     first = LlamaCpp(SMOLLM, context=2048, state_dir=tmp_path)
     assert first.state is not None
