@@ -42,7 +42,13 @@ CREATE TABLE IF NOT EXISTS stories (
     doc_id TEXT PRIMARY KEY, file_hash TEXT NOT NULL, story TEXT NOT NULL,
     vector BLOB NOT NULL, names TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS stories_story ON stories(story);
+CREATE TABLE IF NOT EXISTS file_stats (
+    doc_id TEXT PRIMARY KEY REFERENCES articles(doc_id) ON DELETE CASCADE,
+    stat TEXT NOT NULL
+);
 """
+SQL_PARAMS = 500  # values bound in one IN (...) list
 
 
 BANDS_VERSION = f"{dedup.NUM_PERM}.{len(dedup.BANDS)}.{dedup.THRESHOLD}"  # of the bands table
@@ -110,6 +116,19 @@ class Catalog:
         """doc_id -> (file_hash, path) of every indexed article."""
         rows = self.db.execute("SELECT doc_id, file_hash, path FROM articles")
         return {doc_id: (file_hash, path) for doc_id, file_hash, path in rows}
+
+    def file_stats(self) -> dict[str, str]:
+        """doc_id -> the stat (`build.file_stat`) its file had when its hash was last read."""
+        return dict(self.db.execute("SELECT doc_id, stat FROM file_stats"))
+
+    def put_file_stats(self, rows: Iterable[tuple[str, str, str, str]]) -> None:
+        """Record (doc_id, stat, file_hash, path) where the catalog holds that very version of
+        the file: a stat recorded for another version would hide the change."""
+        self.db.executemany(
+            "INSERT OR REPLACE INTO file_stats SELECT doc_id, ? FROM articles "
+            "WHERE doc_id = ? AND file_hash = ? AND path = ?",
+            [(stat, doc_id, hash_, path) for doc_id, stat, hash_, path in rows],
+        )
 
     def put(self, article: Article, minhash: bytes, spans: Iterable[tuple[int, int]]) -> None:
         self.delete(article.doc_id)
@@ -256,26 +275,52 @@ class Catalog:
         rows = self.db.execute("SELECT doc_id, file_hash, story, vector, names FROM stories")
         return {doc_id: (h, story, vector, n) for doc_id, h, story, vector, n in rows}
 
-    def grouping_inputs(self, chars: int) -> list[tuple[str, str, str, str | None, str, str]]:
-        """(doc_id, file_hash, title, published, opening `chars` of the text, cluster) of every
-        article."""
-        return list(
-            self.db.execute(
-                "SELECT doc_id, file_hash, title, published, substr(text, 1, ?), "
-                "COALESCE(cluster, doc_id) FROM articles",
-                (chars,),
+    def story_heads(self) -> dict[str, tuple[str, str]]:
+        """doc_id -> (file_hash, story) as the last grouping saw each article."""
+        rows = self.db.execute("SELECT doc_id, file_hash, story FROM stories")
+        return {doc_id: (h, story) for doc_id, h, story in rows}
+
+    def story_members(self, stories: Iterable[str]) -> list[tuple[str, str, bytes, str]]:
+        """(doc_id, story, vector, names) of the articles of `stories`, in the order they
+        were grouped."""
+        wanted = sorted(set(stories))
+        rows: list[tuple[int, str, str, bytes, str]] = []
+        for first in range(0, len(wanted), SQL_PARAMS):
+            part = wanted[first : first + SQL_PARAMS]
+            rows += self.db.execute(
+                "SELECT rowid, doc_id, story, vector, names FROM stories "
+                f"WHERE story IN ({', '.join('?' * len(part))})",
+                part,
             )
+        return [row[1:] for row in sorted(rows)]
+
+    def article_heads(self) -> dict[str, tuple[str, str | None, str]]:
+        """doc_id -> (file_hash, published, cluster, or the doc_id itself) of every article."""
+        rows = self.db.execute(
+            "SELECT doc_id, file_hash, published, COALESCE(cluster, doc_id) FROM articles"
         )
+        return {doc_id: (h, published, cluster) for doc_id, h, published, cluster in rows}
+
+    def grouping_inputs(self, chars: int, doc_ids: Iterable[str]) -> dict[str, str]:
+        """doc_id -> the opening `chars` of its text, for `doc_ids`."""
+        found = {}
+        for doc_id in doc_ids:
+            row = self.db.execute(
+                "SELECT substr(text, 1, ?) FROM articles WHERE doc_id = ?", (chars, doc_id)
+            ).fetchone()
+            if row:
+                found[doc_id] = row[0]
+        return found
 
     def opening_chunks(self, doc_ids: Iterable[str], chunks: int) -> dict[str, list[str]]:
         """doc_id -> the ids of its first `chunks` chunks."""
         found: dict[str, list[str]] = {}
-        wanted = set(doc_ids)
-        for doc_id, chunk in self.db.execute(
-            "SELECT doc_id, id FROM chunks WHERE seq < ? ORDER BY doc_id, seq", (chunks,)
-        ):
-            if doc_id in wanted:
-                found.setdefault(doc_id, []).append(chunk)
+        for doc_id in doc_ids:
+            rows = self.db.execute(
+                "SELECT id FROM chunks WHERE doc_id = ? AND seq < ? ORDER BY seq", (doc_id, chunks)
+            )
+            if ids := [chunk for (chunk,) in rows]:
+                found[doc_id] = ids
         return found
 
     def chunks_of(self, doc_id: str) -> list[str]:

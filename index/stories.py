@@ -14,8 +14,10 @@ its chunks' Chroma metadata (`story`), so a bot answering from a Chroma server s
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import logging
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -239,33 +241,42 @@ OPENING_CHUNKS = 3  # an article's vector: the mean of its opening chunks (the n
 
 def refresh(catalog: Catalog, store: Store, embedder: Embedder) -> int:
     """Regroup what changed since the last grouping: new and changed articles, and the
-    stories that lost or changed one; returns how many articles changed story."""
-    saved = catalog.story_rows()
+    stories that lost or changed one; returns how many articles changed story.
+
+    Only the stories those articles could join are read back (`reachable`), so one new
+    article costs a scan of every article's date and story and the vectors of the stories
+    open at its date, not every article's vector and opening text."""
     if catalog.get_meta("stories") != VERSION:  # grouped another way: regroup everything
         with catalog.transaction():
-            catalog.put_stories([], list(saved))
-        saved = {}
-    current = {row[0]: row for row in catalog.grouping_inputs(NAMES_CHARS)}
-    stale = {d for d, row in saved.items() if d not in current or row[0] != current[d][1]}
+            catalog.put_stories([], list(catalog.story_heads()))
+    saved = catalog.story_heads()
+    current = catalog.article_heads()
+    stale = {d for d, (hash_, _) in saved.items() if d not in current or hash_ != current[d][0]}
     broken = {saved[d][1] for d in stale}
     dirty = (set(current) - set(saved)) | {
-        d for d, row in saved.items() if d in current and (d in stale or row[1] in broken)
+        d for d, (_, story) in saved.items() if d in current and (d in stale or story in broken)
     }
     if not dirty and not stale:
         catalog.set_meta("stories", VERSION)
         return 0
-    existing: dict[str, list[Item]] = {}
-    for doc_id, (_, story, vector, words) in saved.items():
-        if doc_id in current and doc_id not in dirty:
-            existing.setdefault(story, []).append(
-                _item(current[doc_id], np.frombuffer(vector, dtype=np.float32), words.split())
-            )
+    inputs = catalog.grouping_inputs(NAMES_CHARS, dirty)
     vectors = _vectors(catalog, store, dirty)
     items = [
-        _item(current[d], vectors[d], article_names(current[d][4]))
+        Item(d, vectors[d], article_names(inputs[d]), _ts(current[d][1]), current[d][2])
         for d in sorted(dirty)
         if d in vectors
     ]
+    kept = {d: story for d, (_, story) in saved.items() if d in current and d not in dirty}
+    dates = {d: _ts(current[d][1]) for d in kept}
+    clusters = {d: current[d][2] for d in kept}
+    existing: dict[str, list[Item]] = {}
+    for doc_id, story, vector, words in catalog.story_members(
+        reachable(items, kept, dates, clusters)
+    ):
+        if doc_id in kept:
+            vector_ = np.frombuffer(vector, dtype=np.float32)
+            item = Item(doc_id, vector_, frozenset(words.split()), dates[doc_id], clusters[doc_id])
+            existing.setdefault(story, []).append(item)
     assigned = group(items, existing, threshold=embedder.raw(THRESHOLD))
     by_id = {i.doc_id: i for group_items in existing.values() for i in group_items}
     by_id |= {i.doc_id: i for i in items}
@@ -273,7 +284,7 @@ def refresh(catalog: Catalog, store: Store, embedder: Embedder) -> int:
     rows = [
         (
             d,
-            current[d][1],
+            current[d][0],
             assigned[d],
             by_id[d].vector.astype(np.float32).tobytes(),
             " ".join(sorted(by_id[d].names)),
@@ -289,16 +300,50 @@ def refresh(catalog: Catalog, store: Store, embedder: Embedder) -> int:
     with catalog.transaction():
         catalog.put_stories(rows, stale - set(current))
         catalog.set_meta("stories", VERSION)
-    log.debug("stories: %d articles regrouped, %d changed story", len(items), len(changed))
+    log.debug(
+        "stories: %d articles regrouped against %d stories, %d changed story",
+        len(items),
+        len(existing),
+        len(changed),
+    )
     return len(changed)
 
 
-def _item(
-    row: tuple[str, str, str, str | None, str, str], vector: np.ndarray, words: Iterable[str]
-) -> Item:
-    doc_id, _, _, published, _, cluster = row
-    ts = published_ts(published) if published else None
-    return Item(doc_id, vector, frozenset(words), ts or None, cluster)
+def reachable(
+    items: Sequence[Item],
+    stories: dict[str, str],
+    dates: dict[str, int | None],
+    clusters: dict[str, str | None],
+    window_days: int = WINDOW_DAYS,
+) -> set[str]:
+    """The stories `items` could join, given each grouped article's story, date and cluster:
+    a story with a near-duplicate of an item; a story open at an item's date (its dated
+    articles span it, give or take the window); a story with no dated article; and every
+    story when an item is undated (it is compared with all). `group` gives the same result
+    with these stories as with all of them: the others are closed at every item's date and
+    no item joins them, so they stay closed."""
+    if any(item.ts is None for item in items):
+        return set(stories.values())
+    spans: dict[str, tuple[float, float]] = {}
+    for doc_id, story in stories.items():
+        first, last = spans.get(story, (math.inf, -math.inf))
+        if (ts := dates[doc_id]) is not None:
+            first, last = min(first, ts), max(last, ts)
+        spans[story] = (first, last)
+    times = sorted(item.ts for item in items if item.ts is not None)
+    span = window_days * DAY
+    found = {
+        story
+        for story, (first, last) in spans.items()
+        if first == math.inf  # no dated article: open at any date
+        or bisect.bisect_right(times, last + span) > bisect.bisect_left(times, first - span)
+    }
+    near = {item.cluster for item in items if item.cluster}
+    return found | {story for doc_id, story in stories.items() if clusters[doc_id] in near}
+
+
+def _ts(published: str | None) -> int | None:
+    return (published_ts(published) or None) if published else None
 
 
 def _vectors(catalog: Catalog, store: Store, doc_ids: set[str]) -> dict[str, np.ndarray]:

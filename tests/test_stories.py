@@ -246,6 +246,54 @@ def test_group_joins_like_articles_within_the_window(embedder: MiniLMEmbedding) 
     }, "existing stories keep their ids; the new article joins the like one"
 
 
+def random_archive(rng: np.random.Generator, n: int) -> list[Item]:
+    """`n` articles over 90 days (a tenth undated), each near one of a few topics (so many
+    join stories), every sixth a near-duplicate of an earlier one."""
+    topics = rng.normal(size=(6, 8))
+    items = []
+    for k in range(n):
+        vector = topics[k % 6] + rng.normal(scale=0.6, size=8)
+        vector /= np.linalg.norm(vector)
+        ts = None if rng.random() < 0.1 else int(1.7e9 + rng.integers(0, 90) * stories.DAY)
+        cluster = f"d{rng.integers(0, k)}" if k and k % 6 == 0 else f"d{k}"
+        items.append(Item(f"d{k}", vector.astype(np.float32), frozenset(), ts, cluster))
+    return items
+
+
+def test_grouping_against_the_reachable_stories_alone_changes_nothing() -> None:
+    """What `refresh` relies on to read a few stories, not all: for new articles grouped
+    against existing stories, the stories `reachable` leaves out would not have changed the
+    result. Checked over random archives, with dated and undated newcomers."""
+    rng = np.random.default_rng(7)
+    pruned_some = 0
+    for trial in range(40):
+        archive = random_archive(rng, 120)
+        old, new = archive[:110], archive[110:]
+        if trial % 2:  # dated newcomers only: reachable leaves stories out
+            new = [i for i in new if i.ts is not None]
+        assigned = group(old, threshold=0.8)
+        existing: dict[str, list[Item]] = {}
+        for i in old:
+            existing.setdefault(assigned[i.doc_id], []).append(i)
+        keep = {
+            s
+            for s in stories.reachable(
+                new,
+                {i.doc_id: assigned[i.doc_id] for i in old},
+                {i.doc_id: i.ts for i in old},
+                {i.doc_id: i.cluster for i in old},
+            )
+        }
+        everything = group(new, existing, threshold=0.8)
+        pruned = group(new, {s: m for s, m in existing.items() if s in keep}, threshold=0.8)
+        assert {d: everything[d] for d in pruned} == pruned, trial
+        assert {i.doc_id for i in new} <= set(pruned)
+        pruned_some += len(keep) < len(existing)
+        if any(i.ts is None for i in new):
+            assert keep == set(existing), "an undated newcomer is compared with every story"
+    assert pruned_some >= 10, "the check must also cover stories actually left out"
+
+
 def test_an_answer_says_how_many_outlets_report_its_story(news: Newsdesk) -> None:
     from newsdesk.index.terminal import render
 
