@@ -13,10 +13,12 @@ Idempotent and crash-safe by construction:
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 from tqdm import tqdm
@@ -41,6 +43,21 @@ from newsdesk.index.store import Store, build_lock, collection_name
 log = logging.getLogger(__name__)
 
 MAX_HEADER_TOKENS = 48  # a longer title is not repeated in front of every chunk
+RACY_SECONDS = 2  # a file changed this recently is read, whatever its stat says
+
+
+def file_stat(status: os.stat_result) -> str:
+    """What identifies a version of a file without reading it: size, modification and change
+    times, inode. Rewriting a file changes its ctime, whatever its mtime is set back to."""
+    return f"{status.st_size}:{status.st_mtime_ns}:{status.st_ctime_ns}:{status.st_ino}"
+
+
+def settled(status: os.stat_result) -> bool:
+    """A file not changed in the last RACY_SECONDS: a change made while it is read, or within
+    the clock's granularity, would leave its stat as it was, so only a settled file's stat may
+    stand for its content."""
+    latest = max(status.st_mtime_ns, status.st_ctime_ns)
+    return latest < time.time_ns() - RACY_SECONDS * 1_000_000_000
 
 
 @dataclass
@@ -120,6 +137,7 @@ class Builder:
         self.batch_chunks = batch_chunks
         self.max_article_bytes = max_article_bytes
         self._pending: set[str] = set()  # articles a killed build may have left in Chroma
+        self._stats: list[tuple[str, str, str, str]] = []  # (doc_id, stat, hash, path) read
 
     def build(
         self,
@@ -173,6 +191,8 @@ class Builder:
 
         files = discover(articles_dir)
         known = catalog.file_hashes()
+        seen = catalog.file_stats()
+        self._stats = []
         self._pending = set(catalog.pending())
         for doc_id in self._pending - set(files):  # written, never recorded
             collection.delete(where={"doc_id": doc_id})
@@ -188,9 +208,8 @@ class Builder:
         for doc_id, path in tqdm(
             files.items(), desc="indexing", unit="article", disable=not progress, leave=False
         ):
-            prepared = self._prepare(
-                path, path.relative_to(articles_dir).as_posix(), known.get(doc_id), stats
-            )
+            relative = path.relative_to(articles_dir).as_posix()
+            prepared = self._prepare(path, relative, known.get(doc_id), stats, seen.get(doc_id))
             if prepared is None:
                 continue
             batch.append(prepared)
@@ -199,6 +218,8 @@ class Builder:
                 batch = []
         if batch:
             self._write(batch, stats)
+        with catalog.transaction():  # after the writes: a stat only for the version indexed
+            catalog.put_file_stats(self._stats)
 
         if full:  # chunks no article of this build owns (from a killed or older build)
             owned = set(catalog.chunk_ids())
@@ -215,12 +236,28 @@ class Builder:
         return stats
 
     def _prepare(
-        self, path: Path, relative: str, known: tuple[str, str] | None, stats: BuildStats
+        self,
+        path: Path,
+        relative: str,
+        known: tuple[str, str] | None,
+        stats: BuildStats,
+        seen: str | None = None,
     ) -> _Prepared | None:
-        """Load and chunk one article, or None when it is unchanged or unusable."""
+        """Load and chunk one article, or None when it is unchanged or unusable. `seen` is the
+        stat its file had when its indexed version was read: the same stat is the same file
+        (as git's index trusts it), and the file is not read again."""
         try:
+            status = path.stat()
+            if not S_ISREG(status.st_mode):  # became something else since it was listed
+                return None
+            stat = file_stat(status)
+            if known and known[1] == relative and seen == stat:
+                stats.unchanged += 1
+                return None
             data = path.read_bytes()
             digest = file_hash(data)
+            if settled(status):
+                self._stats.append((path.stem, stat, digest, relative))
             if known == (digest, relative):
                 stats.unchanged += 1
                 return None

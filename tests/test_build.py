@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 import signal
 import sqlite3
@@ -12,6 +13,7 @@ from subprocess import Popen
 
 import pytest
 
+from newsdesk.index import build
 from newsdesk.index.app import Newsdesk
 from newsdesk.index.errors import IndexBusy
 from newsdesk.index.keyword import KeywordIndex
@@ -79,6 +81,41 @@ def test_every_rebuild_case_with_exact_counts(
     assert "002_1436df419da835d7" not in docs_in_chroma(app)
     assert "002_1436df419da835d7" not in {s.doc_id for s in app.sources()}
     assert removed.chunks == app.store.count() == sum(docs_in_chroma(app).values())
+
+
+def test_an_unchanged_file_is_known_by_its_stat_and_a_rewrite_is_not(
+    make_app: MakeApp, articles: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As git's index: a file whose size, times and inode are those recorded when its indexed
+    version was read is not read again; rewriting it (even to the same size, with its mtime
+    set back) changes its ctime, and it is read. A file changed within RACY_SECONDS of being
+    read gets no record, so it is read again next time."""
+    reads: list[Path] = []
+    read_bytes = Path.read_bytes
+
+    def counted(path: Path) -> bytes:
+        reads.append(path)
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", counted)
+    app = make_app()
+    monkeypatch.setattr(build, "RACY_SECONDS", 3600)  # every file is "just changed"
+    app.build()
+    reads.clear()
+    assert app.build().unchanged == 4 and len(reads) == 4, "no record: every file is read"
+    monkeypatch.setattr(build, "RACY_SECONDS", 0)
+    app.build()  # reads them once more, and records their stats
+    reads.clear()
+    assert app.build().unchanged == 4 and reads == [], "same stats: nothing is read"
+
+    path = articles / f"{CHANGED}.txt"
+    text, before = path.read_text(), path.stat()
+    path.write_text(text.replace("Kremlin", "KREMLIN", 1))  # the same size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # and the same mtime
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    rebuilt = app.build()
+    assert (rebuilt.updated, rebuilt.unchanged) == (1, 3) and reads == [path]
+    assert "KREMLIN" in (app.catalog.text(CHANGED) or "")
 
 
 def test_broken_files_are_skipped_and_the_build_goes_on(
