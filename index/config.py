@@ -54,6 +54,13 @@ class Settings:
     bot_max_concurrent: int = 2  # answers in progress per server
     bot_news_channel: int | None = None  # where the watching bot posts newly indexed articles
 
+    def __post_init__(self) -> None:
+        """Paths may be given as strings (`Newsdesk.from_env(data_dir="x")`), as in the
+        environment."""
+        for name in ("articles_dir", "data_dir", "llm_model"):
+            if isinstance(value := getattr(self, name), str):
+                object.__setattr__(self, name, Path(value))
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Settings from `env` (default: os.environ); `overrides` that are not None win."""

@@ -47,6 +47,15 @@ def test_malformed_settings_are_one_clear_error(env: dict[str, str], message: st
         Settings.from_env(env)
 
 
+def test_paths_given_as_strings_are_paths() -> None:
+    """`Newsdesk.from_env(data_dir="x")` is how a notebook writes it: the data dir is then
+    joined with file names, which a str cannot be."""
+    settings = Settings.from_env({}, articles_dir="news", data_dir="state", llm_model="m.gguf")
+    assert (settings.articles_dir, settings.data_dir) == (Path("news"), Path("state"))
+    assert settings.llm_model == Path("m.gguf") and settings.data_dir / "x" == Path("state/x")
+    assert Settings(data_dir="d").with_(articles_dir="a").articles_dir == Path("a")  # type: ignore[arg-type]
+
+
 def test_bot_settings_are_validated_with_the_others() -> None:
     with pytest.raises(ConfigError, match="not a Discord id") as raised:
         Settings.from_env({"DISCORD_TOKEN": "t", "NEWSDESK_BOT_ADMINS": "12,abc"})
