@@ -71,7 +71,8 @@ def discover(articles_dir: Path) -> dict[str, Path]:
 
     Read with os.scandir, whose entries know their type without a stat per file (16,000
     files: 0.12 s, against 0.21-0.32 s for rglob and is_file)."""
-    paths, folders = [], [str(articles_dir)]
+    paths: list[str] = []
+    folders = [str(articles_dir)]
     while folders:
         try:
             entries = os.scandir(folders.pop())
@@ -86,9 +87,10 @@ def discover(articles_dir: Path) -> dict[str, Path]:
                     and os.path.splitext(entry.name)[1].lower() in SUFFIXES
                     and entry.is_file()
                 ):
-                    paths.append(Path(entry.path))
+                    paths.append(entry.path)
+    paths.sort(key=lambda name: name.split(os.sep))  # as Paths sort, without making 16k Paths
     found: dict[str, Path] = {}
-    for path in sorted(paths):
+    for path in map(Path, paths):
         doc_id = path.stem
         if doc_id in found:
             log.warning("skipping %s: doc_id %r already used by %s", path, doc_id, found[doc_id])

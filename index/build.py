@@ -190,6 +190,7 @@ class Builder:
         catalog.set_meta("chunker", PIPELINE_VERSION)
 
         files = discover(articles_dir)
+        root = os.path.join(str(articles_dir), "")
         known = catalog.file_hashes()
         seen = catalog.file_stats()
         self._stats = []
@@ -208,7 +209,7 @@ class Builder:
         for doc_id, path in tqdm(
             files.items(), desc="indexing", unit="article", disable=not progress, leave=False
         ):
-            relative = path.relative_to(articles_dir).as_posix()
+            relative = str(path)[len(root) :].replace(os.sep, "/")  # discover lists under root
             prepared = self._prepare(path, relative, known.get(doc_id), stats, seen.get(doc_id))
             if prepared is None:
                 continue
