@@ -59,12 +59,35 @@ class _Stories:
     """The stories being grouped: their vector sums as one matrix (so an article is scored
     against all of them at once), first and last dates, names and members."""
 
-    def __init__(self, dims: int) -> None:
-        self.totals = np.zeros((64, dims), dtype=np.float32)
-        self.first = np.full(64, np.nan)
-        self.last = np.full(64, np.nan)
+    def __init__(self, dims: int, capacity: int = 64) -> None:
+        capacity = max(64, capacity)
+        self.totals = np.zeros((capacity, dims), dtype=np.float32)
+        self.first = np.full(capacity, np.nan)
+        self.last = np.full(capacity, np.nan)
         self.names: list[dict[str, int]] = []
         self.members: list[list[Item]] = []
+
+    def load(self, existing: dict[str, list[Item]]) -> list[str]:
+        """Start with `existing` stories (none yet loaded), all at once: their vector sums in
+        one pass over their members' vectors. Returns their ids, by index."""
+        groups = [members for members in existing.values() if members]
+        for _ in groups:
+            self.new()
+        if not groups:
+            return []
+        sizes = np.array([len(members) for members in groups])
+        vectors = np.stack([item.vector for members in groups for item in members])
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        self.totals[: len(groups)] = np.add.reduceat(vectors, starts, axis=0)
+        for k, members in enumerate(groups):
+            self.members[k].extend(members)
+            counts = self.names[k]
+            for item in members:
+                for name in item.names:
+                    counts[name] = counts.get(name, 0) + 1
+            if dated := [item.ts for item in members if item.ts is not None]:
+                self.first[k], self.last[k] = min(dated), max(dated)
+        return [sid for sid, members in existing.items() if members]
 
     def __len__(self) -> int:
         return len(self.members)
@@ -139,16 +162,10 @@ def group(
     every = [*items, *(i for members in (existing or {}).values() for i in members)]
     if not every:
         return {}
-    stories = _Stories(len(every[0].vector))
-    by_cluster: dict[str, int] = {}
-    kept: dict[int, str] = {}  # an existing story keeps its id, whoever joins it
-    for sid, members in (existing or {}).items():
-        k = stories.new()
-        kept[k] = sid
-        for item in order(members):
-            stories.add(k, item)
-            if item.cluster:
-                by_cluster[item.cluster] = k
+    stories = _Stories(len(every[0].vector), len(existing or {}) + len(items))
+    # an existing story keeps its id, whoever joins it
+    kept: dict[int, str] = dict(enumerate(stories.load(existing or {})))
+    by_cluster = {item.cluster: k for k in kept for item in stories.members[k] if item.cluster}
     for item in order(items):
         chosen = by_cluster.get(item.cluster) if item.cluster else None
         if chosen is None:
@@ -160,7 +177,7 @@ def group(
             by_cluster.setdefault(item.cluster, chosen)
     result = {}
     for k, members in enumerate(stories.members):
-        ids = [m.doc_id for m in order(members)]
+        ids = [m.doc_id for m in (members if k in kept else order(members))]
         result.update(dict.fromkeys(ids, kept.get(k) or story_id(ids)))
     return result
 
@@ -270,13 +287,16 @@ def refresh(catalog: Catalog, store: Store, embedder: Embedder) -> int:
     dates = {d: _ts(current[d][1]) for d in kept}
     clusters = {d: current[d][2] for d in kept}
     existing: dict[str, list[Item]] = {}
+    saved_names: dict[str, str] = {}
     for doc_id, story, vector, words in catalog.story_members(
         reachable(items, kept, dates, clusters)
     ):
-        if doc_id in kept:
+        if doc_id in kept:  # (names are read only where they count: splitting 16k is 0.2 s)
+            named = frozenset(words.split()) if NAMES_WEIGHT else frozenset()
             vector_ = np.frombuffer(vector, dtype=np.float32)
-            item = Item(doc_id, vector_, frozenset(words.split()), dates[doc_id], clusters[doc_id])
+            item = Item(doc_id, vector_, named, dates[doc_id], clusters[doc_id])
             existing.setdefault(story, []).append(item)
+            saved_names[doc_id] = words
     assigned = group(items, existing, threshold=embedder.raw(THRESHOLD))
     by_id = {i.doc_id: i for group_items in existing.values() for i in group_items}
     by_id |= {i.doc_id: i for i in items}
@@ -287,7 +307,7 @@ def refresh(catalog: Catalog, store: Store, embedder: Embedder) -> int:
             current[d][0],
             assigned[d],
             by_id[d].vector.astype(np.float32).tobytes(),
-            " ".join(sorted(by_id[d].names)),
+            saved_names[d] if d in saved_names else " ".join(sorted(by_id[d].names)),
         )
         for d in changed
     ]
