@@ -287,7 +287,6 @@ def refresh(catalog: Catalog, store: Store, embedder: Embedder) -> int:
     dates = {d: _ts(current[d][1]) for d in kept}
     clusters = {d: current[d][2] for d in kept}
     existing: dict[str, list[Item]] = {}
-    saved_names: dict[str, str] = {}
     for doc_id, story, vector, words in catalog.story_members(
         reachable(items, kept, dates, clusters)
     ):
@@ -296,18 +295,16 @@ def refresh(catalog: Catalog, store: Store, embedder: Embedder) -> int:
             vector_ = np.frombuffer(vector, dtype=np.float32)
             item = Item(doc_id, vector_, named, dates[doc_id], clusters[doc_id])
             existing.setdefault(story, []).append(item)
-            saved_names[doc_id] = words
     assigned = group(items, existing, threshold=embedder.raw(THRESHOLD))
-    by_id = {i.doc_id: i for group_items in existing.values() for i in group_items}
-    by_id |= {i.doc_id: i for i in items}
-    changed = [d for d, s in assigned.items() if d in dirty or saved[d][1] != s]
+    by_id = {i.doc_id: i for i in items}
+    changed = [d for d in assigned if d in dirty]  # an existing story keeps its members
     rows = [
         (
             d,
             current[d][0],
             assigned[d],
             by_id[d].vector.astype(np.float32).tobytes(),
-            saved_names[d] if d in saved_names else " ".join(sorted(by_id[d].names)),
+            " ".join(sorted(by_id[d].names)),
         )
         for d in changed
     ]
