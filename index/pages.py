@@ -61,8 +61,9 @@ def extract(html: str, url: str | None = None) -> Page:
     paragraphs = _paragraphs(meta)
     if not paragraphs:  # the precise pass found no article; an older layout may still hold
         generous = _bare(html, url, precise=False)  # one, but a menu stays no article
-        if any(len(line) >= MIN_PROSE_CHARS for line in _paragraphs(generous)):
-            meta, paragraphs = generous, _paragraphs(generous)
+        found = _paragraphs(generous)
+        if any(len(line) >= MIN_PROSE_CHARS for line in found):
+            meta, paragraphs = generous, found
     meta_title = _fold(meta.get("title") or "") or None
     page_title = _fold(tree.findtext(".//title") or "")
     declared = tree.xpath("//meta[@property='og:title' or @name='twitter:title']/@content")
@@ -120,13 +121,14 @@ def _headline(tree: Any, titles: tuple[str, ...]) -> str | None:
     for xpath in _HEADINGS:
         if headings := tree.xpath(xpath):
             break
-    if len(headings) > 1:
-        headings = [h for h in headings if _overlaps(_heading_text(h), titles)]
-    if len(headings) != 1:
+    candidates = [(heading, _heading_text(heading)) for heading in headings]
+    if len(candidates) > 1:
+        candidates = [(h, text) for h, text in candidates if _overlaps(text, titles)]
+    if len(candidates) != 1:
         return None
-    text = _heading_text(headings[0])
+    [(heading, text)] = candidates
     if not _within(text, titles):
-        parts = [p for p in map(_fold, _parts(headings[0])) if 2 * len(p) >= len(text)]
+        parts = [p for p in map(_fold, _parts(heading)) if 2 * len(p) >= len(text)]
         text = max((p for p in parts if _within(p, titles)), key=len, default=text)
     return text if len(text) >= 12 and len(text) <= 300 else None
 
