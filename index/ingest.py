@@ -301,7 +301,10 @@ class Ingest:
         # Each page is fetched once, ahead of its entry, in the entries' order; a later entry
         # with the same link shares its outcome (its own text may stand in for a failure).
         keys_of = [url_key(link) if link and _linked(link) else None for *_, link in todo]
-        first = {k: i for i, k in reversed(list(enumerate(keys_of))) if k and k not in known}
+        first: dict[str, int] = {}  # link key -> the entry that fetches it
+        for i, key in enumerate(keys_of):
+            if key and key not in known:
+                first.setdefault(key, i)
         wanted = [first.get(key or "") == i for i, key in enumerate(keys_of)]
         report.pages_fetched = sum(wanted)
         pages = self._fetch_ahead([todo[i][2] or "" for i in sorted(first.values())])
