@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from queue import Queue
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from dotenv import load_dotenv
 
@@ -32,10 +34,11 @@ from newsdesk.index.stories import Story, collect
 if TYPE_CHECKING:
     from newsdesk.index.build import BuildStats
     from newsdesk.index.compare import Comparison
-    from newsdesk.index.ingest import Added, FeedReport, Ingest
+    from newsdesk.index.ingest import Added, FeedReport, Ingest, Saved
     from newsdesk.index.timeline import Timeline
 
 log = logging.getLogger(__name__)
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -114,9 +117,15 @@ class Newsdesk:
         return Catalog(self.settings.data_dir / "catalog.sqlite3")
 
     def build(
-        self, *, full: bool = False, progress: bool = False, lock_wait: float = 0.0
+        self,
+        *,
+        full: bool = False,
+        progress: bool = False,
+        lock_wait: float = 0.0,
+        arriving: Iterable[Path] = (),
     ) -> BuildStats:
-        """Bring the index in step with the articles dir (see `index.build`)."""
+        """Bring the index in step with the articles dir (see `index.build`); `arriving` are
+        files written into it while the build runs, indexed as they come."""
         from newsdesk.index.build import Builder  # the write path: loaded when writing
 
         builder = Builder(
@@ -128,7 +137,11 @@ class Newsdesk:
             max_article_bytes=self.settings.max_article_bytes,
         )
         return builder.build(
-            self.settings.articles_dir, full=full, progress=progress, lock_wait=lock_wait
+            self.settings.articles_dir,
+            full=full,
+            progress=progress,
+            lock_wait=lock_wait,
+            arriving=arriving,
         )
 
     @cached_property
@@ -139,19 +152,48 @@ class Newsdesk:
         return Ingest(self.settings)
 
     def add(self, urls: Iterable[str]) -> list[Added]:
-        """Fetch each page into the articles dir, then index what was new; one result per URL
+        """Fetch each page into the articles dir and index what was new; one result per URL
         (`Added.describe()` words it). A URL already in the folder is not fetched again."""
-        results = self.ingest.add(urls)
-        if any(a.article for a in results):
-            self.build(lock_wait=300)
-        return results
+        urls = list(urls)
+        return self.index_while(lambda saved: self.ingest.add(urls, saved))[0]
 
     def poll_feeds(self) -> list[FeedReport]:
-        """Fetch the new entries of every followed feed, then index them."""
-        reports = self.ingest.poll()
-        if any(a.article for report in reports for a in report.added):
-            self.build(lock_wait=300)
-        return reports
+        """Fetch the new entries of every followed feed and index them."""
+        return self.index_while(lambda saved: self.ingest.poll(saved=saved))[0]
+
+    def index_while(
+        self, fetch: Callable[[Saved], R], *, build: bool = False
+    ) -> tuple[R, BuildStats | None]:
+        """Run `fetch` (which writes article files and tells `saved` of each) in a thread
+        and index each file as it is written, so that pages are fetched and extracted while
+        the ones before them are embedded. Returns what `fetch` returned and the build's
+        stats: None when nothing was saved and `build` (build anyway) is false."""
+        arriving: Queue[Path | None] = Queue()
+        outcome: list[Any] = []
+
+        def run() -> None:
+            try:
+                outcome.append(fetch(arriving.put))
+            except BaseException as exc:  # raised in the caller's thread, below
+                outcome.append(exc)
+            finally:
+                arriving.put(None)
+
+        fetching = threading.Thread(target=run, name="newsdesk-fetch", daemon=True)
+        fetching.start()
+        stats = None
+        try:
+            first = arriving.get()
+            if first is not None:
+                coming = chain([first], iter(arriving.get, None))
+                stats = self.build(lock_wait=300, arriving=coming)
+            elif build:  # the fetch is over and saved nothing
+                stats = self.build(lock_wait=300)
+        finally:
+            fetching.join()
+        if isinstance(outcome[0], BaseException):
+            raise outcome[0]
+        return outcome[0], stats
 
     def engine(self, backend: str | None = None) -> Engine:
         """A query engine over the index, answering with `backend` (default: the injected or

@@ -16,7 +16,9 @@ import logging
 import os
 import sqlite3
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
+from itertools import chain
 from pathlib import Path
 from stat import S_ISREG
 from typing import Any
@@ -27,6 +29,7 @@ from newsdesk.index import dedup, keyword, language, stories
 from newsdesk.index.articles import (
     EXTRACTOR_VERSION,
     MAX_ARTICLE_BYTES,
+    SUFFIXES,
     Article,
     ArticleError,
     discover,
@@ -44,6 +47,8 @@ log = logging.getLogger(__name__)
 
 MAX_HEADER_TOKENS = 48  # a longer title is not repeated in front of every chunk
 RACY_SECONDS = 2  # a file changed this recently is read, whatever its stat says
+
+FIRST_BATCH_CHUNKS = 32  # the first batches are small, so that embedding starts early
 
 
 def file_stat(status: os.stat_result) -> str:
@@ -146,12 +151,15 @@ class Builder:
         full: bool = False,
         progress: bool = False,
         lock_wait: float = 0.0,
+        arriving: Iterable[Path] = (),
     ) -> BuildStats:
-        """Bring the index in step with `articles_dir`; returns what changed."""
+        """Bring the index in step with `articles_dir`; returns what changed. `arriving`
+        yields files written into it while the build runs (pages being fetched): each is
+        indexed as it comes, and the build ends when it ends."""
         started = time.perf_counter()
         with build_lock(self.data_dir, wait=lock_wait):
             try:
-                stats = self._build(articles_dir, full=full, progress=progress)
+                stats = self._build(articles_dir, arriving, full=full, progress=progress)
             except (OSError, sqlite3.Error) as exc:  # a full or read-only disk, typically
                 raise DataDirError(
                     f"the index could not be written ({exc}); what was indexed before is "
@@ -161,7 +169,9 @@ class Builder:
         stats.seconds = time.perf_counter() - started
         return stats
 
-    def _build(self, articles_dir: Path, *, full: bool, progress: bool) -> BuildStats:
+    def _build(
+        self, articles_dir: Path, arriving: Iterable[Path], *, full: bool, progress: bool
+    ) -> BuildStats:
         stats = BuildStats()
         catalog, collection = self.catalog, self.store.collection
         model = self.embedder.model_name
@@ -205,19 +215,10 @@ class Builder:
                 catalog.set_meta("dirty", "1")
             stats.removed += 1
 
-        batch: list[_Prepared] = []
-        for doc_id, path in tqdm(
-            files.items(), desc="indexing", unit="article", disable=not progress, leave=False
-        ):
-            relative = str(path)[len(root) :].replace(os.sep, "/")  # discover lists under root
-            prepared = self._prepare(path, relative, known.get(doc_id), stats, seen.get(doc_id))
-            if prepared is None:
-                continue
-            batch.append(prepared)
-            if sum(len(p.spans) for p in batch) >= self.batch_chunks:
-                self._write(batch, stats)
-                batch = []
-        if batch:
+        # Read and chunked here, between the batches: reading ahead in a thread made builds
+        # slower, the model keeping both cores busy (README, Ingestion). Arriving files were
+        # fetched while the batch before them was embedded.
+        for batch in self._batches(files, arriving, root, known, seen, stats, progress=progress):
             self._write(batch, stats)
         with catalog.transaction():  # after the writes: a stat only for the version indexed
             catalog.put_file_stats(self._stats)
@@ -235,6 +236,53 @@ class Builder:
                 self.store.client.delete_collection(old)
         stats.chunks = catalog.counts()[1]
         return stats
+
+    def _batches(
+        self,
+        files: dict[str, Path],
+        arriving: Iterable[Path],
+        root: str,
+        known: dict[str, tuple[str, str]],
+        seen: dict[str, str],
+        stats: BuildStats,
+        *,
+        progress: bool,
+    ) -> Iterator[list[_Prepared]]:
+        """The changed articles of `files`, then the `arriving` ones, loaded and chunked, in
+        batches: small at first, so that the model starts early, then of about `batch_chunks`
+        chunks. An arriving file is added to `files`."""
+        listed = tqdm(
+            list(files.values()), desc="indexing", unit="article", disable=not progress, leave=False
+        )
+        batch: list[_Prepared] = []
+        chunks, size = 0, min(FIRST_BATCH_CHUNKS, self.batch_chunks)
+        for path in chain(listed, self._arrivals(arriving, files, root)):
+            relative = str(path)[len(root) :].replace(os.sep, "/")  # all are under root
+            doc_id = path.stem
+            prepared = self._prepare(path, relative, known.get(doc_id), stats, seen.get(doc_id))
+            if prepared is None:
+                continue
+            batch.append(prepared)
+            chunks += len(prepared.spans)
+            if chunks >= size:
+                yield batch
+                batch, chunks, size = [], 0, min(2 * size, self.batch_chunks)
+        listed.close()
+        if batch:
+            yield batch
+
+    @staticmethod
+    def _arrivals(arriving: Iterable[Path], files: dict[str, Path], root: str) -> Iterator[Path]:
+        """The arriving article files not listed yet, each once; one outside the articles dir
+        is not indexed."""
+        for path in arriving:
+            if path.stem in files:
+                continue
+            if not str(path).startswith(root) or path.suffix.lower() not in SUFFIXES:
+                log.warning("not indexing %s: not an article file of %s", path, root)
+                continue
+            files[path.stem] = path
+            yield path
 
     def _prepare(
         self,

@@ -16,7 +16,7 @@ import io
 import re
 import unicodedata
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,6 +36,7 @@ from newsdesk.index.fetch import FEED_TYPES, PAGE_TYPES, Fetcher, Response
 _SUFFIX = {"text/html": ".html", "application/xhtml+xml": ".html", "text/plain": ".txt"}
 MIN_FEED_WORDS = 30  # a feed's own text stands in for an unreachable page only if it is a story
 SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+Saved = Callable[[Path], None]  # told of each article file as soon as it is written
 FETCH_AHEAD = 4  # pages requested at once: 100 new entries wait on 4 round trips, not 100
 
 
@@ -166,9 +167,10 @@ class Ingest:
 
     # -- pages ---------------------------------------------------------------------------------
 
-    def add(self, urls: Iterable[str]) -> list[Added]:
+    def add(self, urls: Iterable[str], saved: Saved = lambda _: None) -> list[Added]:
         """Fetch, extract and save each page; one bad URL never stops the others. A URL given
-        twice, or already in the folder, is reported as already added."""
+        twice, or already in the folder, is reported as already added. `saved` is told of each
+        file as soon as it is written."""
         urls, known = list(urls), known_urls(self.articles_dir)
         fresh = [url for url in dict.fromkeys(urls) if url_key(url) not in known]
         outcome: dict[str, Added] = {}
@@ -181,6 +183,8 @@ class Ingest:
                 outcome[url] = Added(url, failure=exc)
             if (article := outcome[url].article) is not None:
                 known.update(url_key(u) for u in (url, article.url) if u)
+            if (path := outcome[url].path) is not None:
+                saved(path)
         return [outcome.pop(url) if url in outcome else Added(url, already=True) for url in urls]
 
     def _fetch_ahead(self, links: list[str]) -> Iterator[tuple[str, Response | FetchError]]:
@@ -259,12 +263,15 @@ class Ingest:
 
     # -- feeds ---------------------------------------------------------------------------------
 
-    def poll(self, urls: Iterable[str] | None = None) -> list[FeedReport]:
-        """Fetch every feed (or `urls`) with conditional GET and save its new entries."""
+    def poll(
+        self, urls: Iterable[str] | None = None, saved: Saved = lambda _: None
+    ) -> list[FeedReport]:
+        """Fetch every feed (or `urls`) with conditional GET and save its new entries; `saved`
+        is told of each file as soon as it is written."""
         known = known_urls(self.articles_dir)
-        return [self._poll_one(feed, known) for feed in (urls or self.feeds.urls())]
+        return [self._poll_one(feed, known, saved) for feed in (urls or self.feeds.urls())]
 
-    def _poll_one(self, feed_url: str, known: set[str]) -> FeedReport:
+    def _poll_one(self, feed_url: str, known: set[str], saved: Saved) -> FeedReport:
         report = FeedReport(feed_url)
         state = self.feeds.state(feed_url)
         try:
@@ -315,6 +322,8 @@ class Ingest:
             if not added.retry:
                 self.feeds.mark_seen(feed_url, keys)
             report.added.append(added)
+            if added.path is not None:
+                saved(added.path)
             if added.article is not None:
                 known.update(url_key(u) for u in (link, added.article.url) if u)
             elif key and isinstance(page, FetchError):

@@ -56,9 +56,12 @@ class _Changes:
             self.first = self.first if self.first is not None else now
             self.last = now
 
-    def clear(self) -> None:
+    def take(self) -> bool:
+        """Whether a change was noted since the last call; forgets it."""
         with self._lock:
+            noted = self.first is not None
             self.first = self.last = None
+            return noted
 
     def due(self, debounce: float, max_delay: float) -> bool:
         with self._lock:
@@ -122,22 +125,23 @@ class Watcher:
     def _round(self, *, poll: bool) -> None:
         done = Rebuilt(reason="feeds polled" if poll else "files changed")
         try:
-            if poll:
-                done.feeds = self.desk.ingest.poll()
-                if not any(report.new for report in done.feeds):
-                    if any(r.error or r.new != r.added for r in done.feeds):
-                        self.on_round(done)  # nothing to index, but problems to report
-                    return
-            self.changes.clear()  # the rebuild sees every change made so far
-            done.stats = self.desk.build(lock_wait=300)
+            changed = self.changes.take()  # the rebuild sees every change made so far
+            if poll:  # what the poll saves is indexed while the rest is fetched
+                done.feeds, done.stats = self.desk.index_while(
+                    lambda saved: self.desk.ingest.poll(saved=saved), build=changed
+                )
+            else:
+                done.stats = self.desk.build(lock_wait=300)
         except NewsdeskError as exc:
             log.warning("watch: %s", exc)
             return
         except Exception:  # a bug must not stop the watching for good: log it, go on
             log.exception("watch: the round failed")
             return
-        if done.stats.added or done.stats.updated or done.stats.removed or done.feeds:
-            self.on_round(done)
+        stats = done.stats
+        indexed = stats is not None and bool(stats.added or stats.updated or stats.removed)
+        if indexed or any(r.new or r.error or r.new != r.added for r in done.feeds):
+            self.on_round(done)  # (a feed's problems are reported with nothing indexed too)
 
 
 def describe(done: Rebuilt) -> list[str]:

@@ -7,7 +7,7 @@ import signal
 import sqlite3
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from subprocess import Popen
 
@@ -132,6 +132,79 @@ def test_broken_files_are_skipped_and_the_build_goes_on(
     warnings = sorted(r.getMessage() for r in caplog.records if r.levelname == "WARNING")
     assert len(warnings) == 2
     assert "empty.md" in warnings[0] and "image.txt" in warnings[1]
+
+
+def test_files_arriving_during_a_build_are_indexed_once_and_only_from_the_folder(
+    make_app: MakeApp,
+    articles: Path,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = make_app()
+    app.build()
+
+    def arriving() -> Iterator[Path]:
+        """Files written while the build reads the folder, as a feed's pages are."""
+        for n in range(3):
+            path = articles / f"late_{n}.md"
+            path.write_text(f"# Late story {n}\n\nThe ferry to island {n} sailed late.\n")
+            yield path
+        yield articles / "late_0.md"  # told twice
+        yield articles / f"{CHANGED}.txt"  # listed already, unchanged
+        outside = tmp_path / "elsewhere.md"
+        outside.write_text("# Not in the folder\n\nThis file is outside the articles dir.\n")
+        yield outside
+
+    stats = app.build(arriving=arriving())
+    assert (stats.added, stats.updated, stats.unchanged) == (3, 0, 4)
+    assert sorted(stats.added_ids) == ["late_0", "late_1", "late_2"]
+    assert set(docs_in_chroma(app)) == {*(p.stem for p in articles.glob("*.*"))}
+    assert [r.getMessage() for r in caplog.records if "elsewhere.md" in r.getMessage()]
+    again = app.build()
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 7)
+
+
+def test_index_while_builds_what_a_fetch_saved_even_when_the_fetch_fails(
+    make_app: MakeApp, articles: Path
+) -> None:
+    app = make_app()
+    assert app.index_while(lambda saved: "nothing saved") == ("nothing saved", None)
+    result, stats = app.index_while(lambda saved: "nothing saved", build=True)
+    assert result == "nothing saved" and stats is not None and stats.added == 4
+
+    def failing(saved: Callable[[Path], None]) -> None:
+        path = articles / "late.md"
+        path.write_text("# Late ferry\n\nThe island ferry sailed two hours late.\n")
+        saved(path)
+        raise RuntimeError("the feed broke")
+
+    with pytest.raises(RuntimeError, match="the feed broke"):
+        app.index_while(failing)
+    assert "late" in {s.doc_id for s in app.sources()}
+
+
+def test_an_unexpected_failure_mid_build_keeps_what_was_written_and_the_next_completes(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error no article file explains (memory, a bug) stops the build: the batches written
+    before it stay indexed, the failing article is not, and the next build does the rest."""
+    load, failing_id = build.load, "002_1436df419da835d7"
+
+    def failing(path: Path, *args: object, **kwargs: object) -> object:
+        if path.stem == failing_id:
+            raise MemoryError("out of memory while reading")
+        return load(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build, "load", failing)
+    monkeypatch.setattr(build, "FIRST_BATCH_CHUNKS", 1)  # a batch per article
+    app = make_app()
+    with pytest.raises(MemoryError, match="out of memory"):
+        app.build()
+    assert set(docs_in_chroma(app)) == {"000_a6a0d073fde4603f", "001_680bcb4019dc53cb"}
+    monkeypatch.setattr(build, "load", load)
+    stats = app.build()
+    assert (stats.added, stats.unchanged) == (2, 2)
+    assert stats.chunks == app.store.count() == sum(docs_in_chroma(app).values())
 
 
 def test_a_changed_embedding_model_rebuilds_everything(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ import yaml
 from click.testing import CliRunner
 
 from newsdesk.index.app import Newsdesk
+from newsdesk.index.build import FIRST_BATCH_CHUNKS
 from newsdesk.index.cli import cli
 from newsdesk.index.config import Settings
 from newsdesk.index.ingest import FETCH_AHEAD, FeedReport, Ingest, url_key
@@ -303,6 +305,41 @@ def test_poll_saves_and_indexes_new_entries_then_304_fetches_nothing(
     assert again.describe() == f"{web.url('/feed')}: nothing new"
     [row] = desk.ingest.feeds.rows()
     assert (row["title"], row["error"]) == ("Loopback Times: World", None)
+
+
+def test_a_feeds_first_pages_are_embedded_while_its_last_is_still_being_fetched(
+    web: Web, tmp_path: Path, make_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last page is answered only once the model has started on the ones before it: a
+    poll that fetched every page before indexing any would wait for it until the fetch timed
+    out, and fail that entry."""
+    desk: Newsdesk = make_app(**vars(settings(tmp_path, fetch_timeout=5.0)))
+    embedding = threading.Event()
+    embed = type(desk.embedder).embed
+
+    def noted(self: Any, texts: Any) -> Any:
+        embedding.set()
+        return embed(self, texts)
+
+    monkeypatch.setattr(type(desk.embedder), "embed", noted)
+    towns = [f"Town{chr(65 + i // 26)}{chr(65 + i % 26)}" for i in range(FIRST_BATCH_CHUNKS + 2)]
+    items = []
+    for i, town in enumerate(towns):
+        paragraphs = [
+            f"The council of {town} voted on road number {i} after a long debate.",
+            f"Residents of {town} said the works would start in month {i % 12 + 1}.",
+        ]
+        web.routes[f"/town/{i}"] = Route(page(f"{town} votes on road {i}", paragraphs))
+        items.append((f"g-{i}", web.url(f"/town/{i}"), town))
+    web.routes[f"/town/{len(towns) - 1}"].gate = embedding
+    web.routes["/feed"] = Route(rss(items), content_type=FEED)
+    desk.ingest.feeds.add(web.url("/feed"))
+
+    [report] = desk.poll_feeds()
+    assert [a.error for a in report.added if a.error] == []
+    assert len(report.new) == len(towns)
+    assert {s.title for s in desk.sources()} == {a.article.title for a in report.new}  # type: ignore[union-attr]
+    assert desk.catalog.counts()[0] == len(towns)
 
 
 def test_an_entry_seen_by_guid_is_not_fetched_again_under_a_new_link(

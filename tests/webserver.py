@@ -1,8 +1,9 @@
 """A small web of pages and feeds on loopback, for the fetcher, `newsdesk add` and feeds.
 
 `Web` serves whatever its `routes` say: a path maps to a `Route` (status, headers, body, a
-delay between chunks). It counts requests per path, so a test can assert what was (not)
-fetched, and the most requests it served at once; it answers conditional GETs by ETag.
+delay between chunks, a gate it waits at). It counts requests per path, so a test can assert
+what was (not) fetched, and the most requests it served at once; it answers conditional GETs
+by ETag.
 Nothing here reaches beyond 127.0.0.1.
 """
 
@@ -25,6 +26,7 @@ class Route:
     etag: str | None = None
     delay: float = 0.0  # seconds before each 1 KiB of the body: a slow server
     length: bool = True  # send Content-Length
+    gate: threading.Event | None = None  # answered once it is set (10 s at most)
 
 
 def page(
@@ -85,6 +87,8 @@ class Web:
                 if route is None:
                     self.send_error(404)
                     return
+                if route.gate is not None:
+                    route.gate.wait(timeout=10)
                 if route.etag and self.headers.get("If-None-Match") == route.etag:
                     self.send_response(304)
                     self.send_header("ETag", route.etag)
