@@ -255,10 +255,15 @@ def test_twenty_sigkills_at_random_points_never_lose_or_duplicate_anything(
     expected = chunk_hashes(reference)
     rng = random.Random(20)
     # How long a whole `newsdesk index` of this corpus takes on this machine now (start-up
-    # included): the kills land at random points within it, whatever the machine's load.
-    started = time.monotonic()
-    cli_process(corpus, tmp_path / "timing", "index", env={"NEWSDESK_BUILD_BATCH": "32"}).wait()
-    whole = time.monotonic() - started
+    # included): the kills land at random points within it, whatever the machine's load. The
+    # shorter of two runs: the first of a fresh clone also compiles and caches the imports.
+    timings = []
+    for n in range(2):
+        started = time.monotonic()
+        env = {"NEWSDESK_BUILD_BATCH": "32"}
+        cli_process(corpus, tmp_path / f"timing{n}", "index", env=env).wait()
+        timings.append(time.monotonic() - started)
+    whole = min(timings)
     killed_mid_build = 0
     for trial in range(20):
         data = tmp_path / f"data{trial // 5}"  # every fifth trial starts from scratch
